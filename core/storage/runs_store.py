@@ -1,0 +1,194 @@
+"""Run history: a row is written before a job starts and completed when it ends."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+
+from core.runs import FAILURE_STATUSES, ErrorClass, ExecutionResult, RunRecord, RunStatus, RunTrigger
+from core.storage.database import Database
+from core.storage.tables import RunRow
+
+_PURGE_BATCH = 5000
+
+
+class RunLookupError(LookupError):
+    def __init__(self, run_id: int) -> None:
+        super().__init__(f"no run with id {run_id}")
+        self.run_id = run_id
+
+
+def to_record(row: RunRow) -> RunRecord:
+    return RunRecord(
+        id=row.id,
+        job_id=row.job_id,
+        trigger=RunTrigger(row.trigger),
+        attempt=row.attempt,
+        status=RunStatus(row.status),
+        created_at=row.created_at,
+        scheduled_at=row.scheduled_at,
+        started_at=row.started_at,
+        finished_at=row.finished_at,
+        requested_by=row.requested_by,
+        retry_of=row.retry_of,
+        fixit_plan_id=row.fixit_plan_id,
+        exit_code=row.exit_code,
+        http_status=row.http_status,
+        error_class=ErrorClass(row.error_class) if row.error_class else None,
+        error_message=row.error_message,
+        output_tail=row.output_tail,
+        result=row.result,
+        retry_at=row.retry_at,
+    )
+
+
+class RunStore:
+    def __init__(self, db: Database) -> None:
+        self._db = db
+
+    async def add(
+        self,
+        job_id: str,
+        *,
+        trigger: RunTrigger,
+        status: RunStatus,
+        now: datetime,
+        scheduled_at: datetime | None = None,
+        attempt: int = 1,
+        requested_by: str | None = None,
+        retry_of: int | None = None,
+        fixit_plan_id: str | None = None,
+        error_message: str | None = None,
+    ) -> RunRecord:
+        """Record a run: ``running`` before the job starts, or an already-final ``skipped``/``missed``."""
+        running = status is RunStatus.RUNNING
+        row = RunRow(
+            job_id=job_id,
+            trigger=trigger.value,
+            attempt=attempt,
+            status=status.value,
+            created_at=now,
+            scheduled_at=scheduled_at,
+            started_at=now if running else None,
+            finished_at=None if running else now,
+            requested_by=requested_by,
+            retry_of=retry_of,
+            fixit_plan_id=fixit_plan_id,
+            error_message=error_message,
+        )
+        async with self._db.session.begin() as session:
+            session.add(row)
+        return to_record(row)
+
+    async def add_missed(self, job_id: str, fire_times: Iterable[datetime], *, now: datetime) -> int:
+        rows = [
+            RunRow(
+                job_id=job_id,
+                trigger=RunTrigger.SCHEDULE.value,
+                attempt=1,
+                status=RunStatus.MISSED.value,
+                created_at=now,
+                scheduled_at=when,
+                error_message="missed while schedops was not running",
+            )
+            for when in fire_times
+        ]
+        if rows:
+            async with self._db.session.begin() as session:
+                session.add_all(rows)
+        return len(rows)
+
+    async def finish(self, run_id: int, outcome: ExecutionResult, *, now: datetime) -> RunRecord:
+        async with self._db.session.begin() as session:
+            row = await session.get(RunRow, run_id, with_for_update=True)
+            if row is None:
+                raise RunLookupError(run_id)
+            row.status = outcome.status.value
+            row.finished_at = now
+            if row.started_at is not None:
+                row.duration_ms = int((now - row.started_at).total_seconds() * 1000)
+            row.exit_code = outcome.exit_code
+            row.http_status = outcome.http_status
+            row.error_class = outcome.error_class.value if outcome.error_class else None
+            row.error_message = outcome.error_message
+            row.output_tail = outcome.output_tail
+            row.result = outcome.result
+        return to_record(row)
+
+    async def set_retry_at(self, run_id: int, when: datetime | None) -> None:
+        async with self._db.session.begin() as session:
+            await session.execute(update(RunRow).where(RunRow.id == run_id).values(retry_at=when))
+
+    async def owed_retries(self) -> list[RunRecord]:
+        return await self._select(select(RunRow).where(RunRow.retry_at.is_not(None)).order_by(RunRow.retry_at))
+
+    async def interrupt_running(
+        self, *, now: datetime, message: str, ids: Iterable[int] | None = None
+    ) -> list[RunRecord]:
+        """Mark running rows (all, or those in ``ids``) as interrupted; returns what changed."""
+        query = select(RunRow).where(RunRow.status == RunStatus.RUNNING.value)
+        if ids is not None:
+            query = query.where(RunRow.id.in_(list(ids)))
+        async with self._db.session.begin() as session:
+            rows = list(await session.scalars(query.with_for_update()))
+            for row in rows:
+                row.status = RunStatus.INTERRUPTED.value
+                row.finished_at = now
+                row.error_class = ErrorClass.TRANSIENT.value
+                row.error_message = message
+                if row.started_at is not None:
+                    row.duration_ms = int((now - row.started_at).total_seconds() * 1000)
+        return [to_record(row) for row in rows]
+
+    async def get(self, run_id: int) -> RunRecord:
+        async with self._db.session() as session:
+            row = await session.get(RunRow, run_id)
+            if row is None:
+                raise RunLookupError(run_id)
+            return to_record(row)
+
+    async def recent(self, job_id: str, limit: int = 20) -> list[RunRecord]:
+        """The job's runs, newest first (served by ix_runs_job_id_id)."""
+        query = select(RunRow).where(RunRow.job_id == job_id).order_by(RunRow.id.desc()).limit(limit)
+        return await self._select(query)
+
+    async def running(self) -> list[RunRecord]:
+        return await self._select(select(RunRow).where(RunRow.status == RunStatus.RUNNING.value))
+
+    async def consecutive_failures(self, job_id: str) -> int:
+        """Failed, timed-out or interrupted runs since the job last succeeded."""
+        last_success = (
+            select(func.coalesce(func.max(RunRow.id), 0))
+            .where(RunRow.job_id == job_id, RunRow.status == RunStatus.SUCCEEDED.value)
+            .scalar_subquery()
+        )
+        query = select(func.count()).where(
+            RunRow.job_id == job_id,
+            RunRow.status.in_([status.value for status in FAILURE_STATUSES]),
+            RunRow.id > last_success,
+        )
+        async with self._db.session() as session:
+            return int(await session.scalar(query) or 0)
+
+    async def purge(self, *, older_than: datetime) -> int:
+        """Delete finished runs created before ``older_than``, in batches so writers are never blocked long."""
+        total = 0
+        while True:
+            batch = (
+                select(RunRow.id)
+                .where(RunRow.created_at < older_than, RunRow.status != RunStatus.RUNNING.value)
+                .limit(_PURGE_BATCH)
+            )
+            async with self._db.session.begin() as session:
+                ids = list(await session.scalars(batch))
+                if not ids:
+                    return total
+                await session.execute(delete(RunRow).where(RunRow.id.in_(ids)))
+            total += len(ids)
+
+    async def _select(self, query: Any) -> list[RunRecord]:
+        async with self._db.session() as session:
+            return [to_record(row) for row in await session.scalars(query)]
