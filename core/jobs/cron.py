@@ -7,7 +7,7 @@ the day-of-week field is rewritten into weekday names, which both agree on.
 
 from __future__ import annotations
 
-from datetime import tzinfo
+from datetime import datetime, tzinfo
 
 from apscheduler.triggers.cron import CronTrigger
 
@@ -27,13 +27,33 @@ class CronError(ValueError):
     """A cron expression that cannot be scheduled."""
 
 
+class CrontabTrigger(CronTrigger):  # type: ignore[misc]
+    """A cron trigger with crontab's behaviour when clocks go back.
+
+    APScheduler 3 fires a fixed-hour job twice in the repeated hour (02:30 CEST, then 02:30 CET). Like
+    Vixie cron, a job whose hour field is fixed runs only at the first of the two; a job with a wildcard hour
+    runs on schedule through both, since both hours really pass.
+    """
+
+    def get_next_fire_time(self, previous_fire_time: datetime | None, now: datetime) -> datetime | None:
+        fire: datetime | None = super().get_next_fire_time(previous_fire_time, now)
+        while fire is not None and self._repeats_wall_time(fire):
+            fire = super().get_next_fire_time(fire, fire)
+        return fire
+
+    def _repeats_wall_time(self, fire: datetime) -> bool:
+        if fire.fold != 1 or str(self.fields[5]) == "*":  # fields[5] is the hour field
+            return False
+        return fire.replace(fold=0).utcoffset() != fire.utcoffset()
+
+
 def expand_nickname(expression: str) -> str:
     """``@daily`` and friends as their five-field form; anything else unchanged (whitespace folded)."""
     text = " ".join(expression.split())
     return NICKNAMES.get(text.lower(), text)
 
 
-def cron_trigger(expression: str, timezone: tzinfo) -> CronTrigger:
+def cron_trigger(expression: str, timezone: tzinfo) -> CrontabTrigger:
     """An APScheduler trigger firing on ``expression`` (five crontab fields or a nickname) in ``timezone``."""
     fields = expand_nickname(expression).split(" ")
     if expression.strip().startswith("@") and len(fields) == 1:
@@ -42,7 +62,7 @@ def cron_trigger(expression: str, timezone: tzinfo) -> CronTrigger:
         raise CronError(f"expected 5 fields (minute hour day-of-month month day-of-week), got {len(fields)}")
     minute, hour, day, month, day_of_week = fields
     try:
-        return CronTrigger(
+        return CrontabTrigger(
             minute=minute,
             hour=hour,
             day=day,

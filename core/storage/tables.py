@@ -112,3 +112,71 @@ class RunRow(Base):
             postgresql_where=text("retry_at IS NOT NULL"),
         ),
     )
+
+
+class FixitPlanRow(Base):
+    """A stored fix-it plan: approved later, executed at most once (claimed by a conditional UPDATE)."""
+
+    __tablename__ = "fixit_plans"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    mode: Mapped[str] = mapped_column(String(16))
+    window_seconds: Mapped[int] = mapped_column(Integer)
+    max_retries: Mapped[int] = mapped_column(Integer)
+    job_ids: Mapped[Any | None] = mapped_column(JSON)
+    items: Mapped[Any] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16))  # planned, executing, executed, failed
+    created_at: Mapped[datetime]
+    created_by: Mapped[str | None] = mapped_column(String(64))
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    result: Mapped[Any | None] = mapped_column(JSON)
+
+
+class ApprovalRow(Base):
+    """A request for a second person's decision; decided by one conditional UPDATE on ``status``."""
+
+    __tablename__ = "approvals"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    action: Mapped[str] = mapped_column(String(16))
+    params: Mapped[Any] = mapped_column(JSON)
+    requested_by: Mapped[str] = mapped_column(String(64))
+    channel_id: Mapped[str | None] = mapped_column(String(32))
+    message_ts: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16))
+    decided_by: Mapped[str | None] = mapped_column(String(64))
+    decided_at: Mapped[datetime | None]
+    executed_at: Mapped[datetime | None]
+    outcome: Mapped[Any | None] = mapped_column(JSON)
+
+    __table_args__ = (Index("ix_approvals_status_expires_at", "status", "expires_at"),)
+
+
+class AuditRow(Base):
+    """Every state-changing action and every refused attempt."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(RunId, primary_key=True, autoincrement=True)
+    at: Mapped[datetime]
+    actor: Mapped[str | None] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(32))
+    target: Mapped[str | None] = mapped_column(String(128))
+    channel_id: Mapped[str | None] = mapped_column(String(32))
+    outcome: Mapped[str] = mapped_column(String(16))  # ok, refused, failed
+    detail: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (Index("ix_audit_log_at", "at"), Index("ix_audit_log_actor_at", "actor", "at"))
+
+
+class SecretRow(Base):
+    """Secrets schedops generates for itself (the action-token signing key when none is configured)."""
+
+    __tablename__ = "app_secrets"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]

@@ -1,0 +1,66 @@
+"""From a job's schedule to APScheduler triggers and fire times. Pure: "now" is always an argument."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.date import DateTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from core.jobs.cron import cron_trigger
+from core.jobs.spec import CronSchedule, IntervalSchedule, JobSpec, OnceSchedule
+
+
+def build_trigger(spec: JobSpec, default_timezone: str, *, anchor: datetime | None = None) -> BaseTrigger:
+    """The APScheduler trigger for ``spec``. Interval schedules count from ``anchor`` (their first fire time
+    minus one interval, so a restart keeps the rhythm rather than restarting the clock)."""
+    schedule = spec.schedule
+    if isinstance(schedule, CronSchedule):
+        trigger = cron_trigger(schedule.cron, ZoneInfo(schedule.timezone or default_timezone))
+        if schedule.jitter:
+            trigger.jitter = int(schedule.jitter.total_seconds())
+        return trigger
+    if isinstance(schedule, IntervalSchedule):
+        return IntervalTrigger(
+            seconds=schedule.interval.total_seconds(),
+            start_date=anchor,
+            timezone=ZoneInfo(default_timezone),
+            jitter=int(schedule.jitter.total_seconds()) if schedule.jitter else None,
+        )
+    assert isinstance(schedule, OnceSchedule)
+    return DateTrigger(run_date=schedule.at)
+
+
+def first_fire_time(spec: JobSpec, default_timezone: str, now: datetime) -> datetime | None:
+    """When a newly scheduled job fires first (an interval job one interval from now)."""
+    if isinstance(spec.schedule, IntervalSchedule):
+        return now + spec.schedule.interval
+    fire: datetime | None = build_trigger(spec, default_timezone).get_next_fire_time(None, now)
+    return None if fire is None else fire.astimezone(UTC)
+
+
+def fire_times(
+    spec: JobSpec, default_timezone: str, *, after: datetime, until: datetime | None = None, limit: int = 10
+) -> list[datetime]:
+    """Fire times strictly after ``after`` (and not after ``until``), at most ``limit``, jitter left out."""
+    trigger = _without_jitter(spec, default_timezone, after)
+    times: list[datetime] = []
+    previous: datetime | None = None
+    now = after + timedelta(microseconds=1)
+    while len(times) < limit:
+        fire = trigger.get_next_fire_time(previous, now)
+        if fire is None or (until is not None and fire > until):
+            break
+        if fire > after:
+            times.append(fire.astimezone(UTC))
+        previous, now = fire, fire + timedelta(microseconds=1)
+    return times
+
+
+def _without_jitter(spec: JobSpec, default_timezone: str, after: datetime) -> BaseTrigger:
+    trigger = build_trigger(spec, default_timezone, anchor=after)
+    if hasattr(trigger, "jitter"):
+        trigger.jitter = None
+    return trigger
