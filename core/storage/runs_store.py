@@ -122,6 +122,14 @@ class RunStore:
         async with self._db.session.begin() as session:
             await session.execute(update(RunRow).where(RunRow.id == run_id).values(retry_at=when))
 
+    async def claim_retry(self, run_id: int) -> bool:
+        """Take the retry owed for ``run_id``; False when it was already taken (or never owed)."""
+        async with self._db.session.begin() as session:
+            result = await session.execute(
+                update(RunRow).where(RunRow.id == run_id, RunRow.retry_at.is_not(None)).values(retry_at=None)
+            )
+            return bool(result.rowcount)  # type: ignore[attr-defined]
+
     async def owed_retries(self) -> list[RunRecord]:
         return await self._select(select(RunRow).where(RunRow.retry_at.is_not(None)).order_by(RunRow.retry_at))
 

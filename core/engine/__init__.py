@@ -1,0 +1,3 @@
+from core.engine.engine import Engine, JobExistsError
+
+__all__ = ["Engine", "JobExistsError"]

@@ -1,0 +1,291 @@
+"""The scheduling engine: keeps APScheduler in step with the jobs in the database and runs what is due.
+
+Lifecycle: ``await engine.start()`` (recover interrupted runs, catch up on missed fire times, schedule every
+active job, resume owed retries), then job operations (the JobControl interface), then
+``await engine.shutdown()``. Everything that decides on "now" uses the clock passed in.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from contextlib import suppress
+from datetime import datetime, timedelta
+
+from core.clock import Clock, utc_now
+from core.engine.catchup import plan_catchup
+from core.engine.runner import Runner, RunRequest, StartedRun
+from core.engine.scheduling import Timetable
+from core.events import EventBus, JobChanged, RunFailed, RunsMissed
+from core.executors.base import Executors
+from core.jobs.spec import JobSpec
+from core.jobs.triggers import build_trigger, fire_times, first_fire_time
+from core.runs import ErrorClass, RunRecord, RunTrigger
+from core.storage.database import Database
+from core.storage.jobs_store import JobLookupError, JobStore, StoredJob
+from core.storage.runs_store import RunStore
+
+log = logging.getLogger(__name__)
+
+INTERRUPTED_BY_CRASH = "schedops stopped while this run was in progress"
+
+
+class JobExistsError(ValueError):
+    def __init__(self, job_id: str) -> None:
+        super().__init__(f"a job with id {job_id!r} already exists")
+        self.job_id = job_id
+
+
+class Engine:
+    """Implements core.abc.JobControl over a Database, with APScheduler deciding when jobs are due."""
+
+    def __init__(
+        self,
+        db: Database,
+        *,
+        executors: Executors,
+        events: EventBus | None = None,
+        clock: Clock = utc_now,
+        default_timezone: str = "UTC",
+        misfire_grace: timedelta = timedelta(minutes=5),
+        run_retention: timedelta = timedelta(days=30),
+        housekeeping_every: timedelta = timedelta(hours=1),
+    ) -> None:
+        self.db = db
+        self.jobs = JobStore(db)
+        self.runs = RunStore(db)
+        self.events = events or EventBus()
+        self.clock = clock
+        self.default_timezone = default_timezone
+        self.misfire_grace = misfire_grace
+        self.run_retention = run_retention
+        self._housekeeping_every = housekeeping_every
+        self._timetable = Timetable(self._on_fire)
+        self._runner = Runner(self.runs, executors, self.events, clock)
+        self._runner.on_failure = self._maybe_retry
+        self._background: set[asyncio.Task[object]] = set()
+        self._retry_timers: dict[int, asyncio.TimerHandle] = {}
+        self._stopping = False
+
+    # -- lifecycle ---------------------------------------------------------------------------------------
+
+    @property
+    def running(self) -> bool:
+        return self._timetable.running and not self._stopping
+
+    async def start(self) -> None:
+        now = self.clock()
+        for run in await self.runs.interrupt_running(now=now, message=INTERRUPTED_BY_CRASH):
+            log.warning("run %s of %s was interrupted by a previous shutdown or crash", run.id, run.job_id)
+            self.events.publish(RunFailed(run, final=True))
+        for job in await self.jobs.list():
+            if job.active:
+                await self._schedule_after_downtime(job, now)
+        for failed in await self.runs.owed_retries():
+            self._arm_retry(failed, failed.retry_at or now)
+        self._timetable.start()
+        self._spawn(self._housekeeping())
+        log.info("scheduler started with %d scheduled job(s)", len(self._timetable.scheduled_ids()))
+
+    async def shutdown(self, grace: timedelta = timedelta(seconds=30)) -> None:
+        """Stop firing, let running jobs finish for up to ``grace``, then interrupt and record the rest."""
+        self._stopping = True
+        self._timetable.stop()
+        for handle in self._retry_timers.values():
+            handle.cancel()  # owed retries stay recorded (retry_at) and resume at the next start
+        self._retry_timers.clear()
+        for task in list(self._background):
+            task.cancel()
+        await asyncio.gather(*self._background, return_exceptions=True)
+        await self._runner.wait_all(grace.total_seconds())
+        leftover = self._runner.active_run_ids
+        if leftover:
+            log.warning("interrupting %d run(s) still going after %s", len(leftover), grace)
+        await self._runner.interrupt_all()
+        with suppress(TimeoutError):
+            await asyncio.wait_for(self.events.drain(), timeout=5)
+        log.info("scheduler stopped")
+
+    # -- JobControl --------------------------------------------------------------------------------------
+
+    async def add_job(self, spec: JobSpec, *, actor: str | None) -> StoredJob:
+        if await self.jobs.get(spec.id) is not None:
+            raise JobExistsError(spec.id)
+        job = await self.jobs.save(spec, now=self.clock(), actor=actor, source="api")
+        await self._reschedule(job)
+        self._changed(spec.id, "added", actor)
+        return job
+
+    async def update_job(self, spec: JobSpec, *, actor: str | None) -> StoredJob:
+        before = await self.jobs.require(spec.id)
+        job = await self.jobs.save(
+            spec, now=self.clock(), actor=actor, source=before.source, file_hash=before.file_hash
+        )
+        keep = before.spec.schedule == spec.schedule and before.active
+        await self._reschedule(job, keep_next_fire=keep)
+        self._changed(spec.id, "updated", actor)
+        return job
+
+    async def remove_job(self, job_id: str, *, actor: str | None) -> None:
+        if not await self.jobs.delete(job_id):
+            raise JobLookupError(job_id)
+        self._timetable.remove(job_id)
+        self._changed(job_id, "removed", actor)
+
+    async def pause_job(self, job_id: str, *, actor: str | None) -> StoredJob:
+        job = await self.jobs.set_paused(job_id, True, actor=actor, now=self.clock())
+        await self._reschedule(job)
+        self._changed(job_id, "paused", actor)
+        return job
+
+    async def resume_job(self, job_id: str, *, actor: str | None) -> StoredJob:
+        job = await self.jobs.set_paused(job_id, False, actor=actor, now=self.clock())
+        await self._reschedule(job)
+        self._changed(job_id, "resumed", actor)
+        return job
+
+    async def run_now(
+        self,
+        job_id: str,
+        *,
+        actor: str | None,
+        trigger: RunTrigger = RunTrigger.MANUAL,
+        fixit_plan_id: str | None = None,
+    ) -> StartedRun:
+        job = await self.jobs.require(job_id)
+        request = RunRequest(
+            job.spec, trigger, scheduled_at=self.clock(), requested_by=actor, fixit_plan_id=fixit_plan_id
+        )
+        return await self._runner.start(request)
+
+    # -- queries -----------------------------------------------------------------------------------------
+
+    def next_fire(self, job_id: str) -> datetime | None:
+        return self._timetable.next_fire(job_id)
+
+    async def upcoming(self, job_id: str, count: int = 5) -> list[datetime]:
+        """The job's next ``count`` fire times (jitter left out); empty when it is not scheduled."""
+        first = self._timetable.next_fire(job_id)
+        if first is None:
+            return []
+        job = await self.jobs.require(job_id)
+        return [first, *fire_times(job.spec, self.default_timezone, after=first, limit=count - 1)]
+
+    # -- scheduling --------------------------------------------------------------------------------------
+
+    async def _schedule_after_downtime(self, job: StoredJob, now: datetime) -> None:
+        due = job.next_run_time
+        if due is None or due > now:
+            await self._reschedule(job, keep_next_fire=due is not None)
+            return
+        grace = job.spec.misfire_grace or self.misfire_grace
+        catchup = plan_catchup(job.spec, self.default_timezone, due=due, now=now, grace=grace)
+        if catchup.missed:
+            await self.runs.add_missed(job.id, catchup.missed, now=now)
+        if catchup.missed_total:
+            log.warning("%s missed %d scheduled run(s) while schedops was down", job.id, catchup.missed_total)
+            self.events.publish(RunsMissed(job.id, catchup.missed_total))
+        self._place(job, catchup.next_fire)
+        await self.jobs.set_next_run_time(job.id, catchup.next_fire)
+        if catchup.run_at is not None:
+            log.info("%s catches up on the run due at %s", job.id, catchup.run_at.isoformat())
+            await self._runner.start(RunRequest(job.spec, RunTrigger.SCHEDULE, scheduled_at=catchup.run_at))
+
+    async def _reschedule(self, job: StoredJob, *, keep_next_fire: bool = False) -> None:
+        """Bring the timetable and the persisted next run time in line with ``job``."""
+        next_fire: datetime | None = None
+        if job.active:
+            next_fire = job.next_run_time if keep_next_fire else None
+            next_fire = next_fire or first_fire_time(job.spec, self.default_timezone, self.clock())
+        self._place(job, next_fire)
+        await self.jobs.set_next_run_time(job.id, next_fire)
+
+    def _place(self, job: StoredJob, next_fire: datetime | None) -> None:
+        trigger = build_trigger(job.spec, self.default_timezone, anchor=next_fire)
+        self._timetable.place(job.id, trigger, next_fire)
+
+    def _on_fire(self, job_id: str, scheduled_at: datetime) -> None:
+        self._spawn(self._fire(job_id, scheduled_at))
+
+    async def _fire(self, job_id: str, scheduled_at: datetime) -> None:
+        # APScheduler has already moved the job on: persist where it is going before anything else.
+        await self.jobs.set_next_run_time(job_id, self._timetable.next_fire(job_id))
+        job = await self.jobs.get(job_id)
+        if job is None or not job.active or self._stopping:
+            return
+        lateness = self.clock() - scheduled_at
+        grace = job.spec.misfire_grace or self.misfire_grace
+        if lateness > grace:
+            # The process was stalled (suspended machine, blocked loop): record it like downtime.
+            await self.runs.add_missed(job_id, [scheduled_at], now=self.clock())
+            self.events.publish(RunsMissed(job_id, 1))
+            return
+        await self._runner.start(RunRequest(job.spec, RunTrigger.SCHEDULE, scheduled_at=scheduled_at))
+
+    # -- retries -----------------------------------------------------------------------------------------
+
+    async def _maybe_retry(self, request: RunRequest, failed: RunRecord) -> bool:
+        """Schedule an automatic retry when the job's policy owes one. Only scheduled runs (and their
+        retries) are retried automatically: a person or fix-it asking for a run decides about retrying."""
+        policy = request.spec.retries
+        if (
+            self._stopping
+            or request.trigger not in {RunTrigger.SCHEDULE, RunTrigger.RETRY}
+            or failed.error_class is ErrorClass.PERMANENT
+            or request.attempt > policy.max
+        ):
+            return False
+        retry_at = self.clock() + policy.delay_before(request.attempt)
+        await self.runs.set_retry_at(failed.id, retry_at)
+        self._arm_retry(failed, retry_at)
+        log.info("%s will retry run %s at %s", failed.job_id, failed.id, retry_at.isoformat())
+        return True
+
+    def _arm_retry(self, failed: RunRecord, retry_at: datetime) -> None:
+        delay = max(0.0, (retry_at - self.clock()).total_seconds())
+        loop = asyncio.get_running_loop()
+        self._retry_timers[failed.id] = loop.call_later(delay, lambda: self._spawn(self._retry(failed)))
+
+    async def _retry(self, failed: RunRecord) -> None:
+        self._retry_timers.pop(failed.id, None)
+        # Claim the owed retry first: if this process dies right after, the retry is lost, never doubled.
+        if not await self.runs.claim_retry(failed.id):
+            return
+        job = await self.jobs.get(failed.job_id)
+        if job is None or not job.active:
+            log.info("retry of run %s dropped: %s is paused, disabled or removed", failed.id, failed.job_id)
+            return
+        request = RunRequest(
+            job.spec,
+            RunTrigger.RETRY,
+            scheduled_at=self.clock(),
+            attempt=failed.attempt + 1,
+            retry_of=failed.id,
+        )
+        await self._runner.start(request)
+
+    # -- plumbing ----------------------------------------------------------------------------------------
+
+    async def _housekeeping(self) -> None:
+        while True:
+            try:
+                removed = await self.runs.purge(older_than=self.clock() - self.run_retention)
+                if removed:
+                    log.info("housekeeping deleted %d run(s) older than %s", removed, self.run_retention)
+            except Exception:
+                log.exception("housekeeping failed; will try again")
+            await asyncio.sleep(self._housekeeping_every.total_seconds())
+
+    def _changed(self, job_id: str, change: str, actor: str | None) -> None:
+        log.info("job %s %s by %s", job_id, change, actor or "system")
+        self.events.publish(JobChanged(job_id, change, actor))
+
+    def _spawn(self, coroutine: object) -> None:
+        task: asyncio.Task[object] = asyncio.get_running_loop().create_task(coroutine)  # type: ignore[arg-type]
+        self._background.add(task)
+        task.add_done_callback(self._finished_background)
+
+    def _finished_background(self, task: asyncio.Task[object]) -> None:
+        self._background.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("background task failed", exc_info=task.exception())

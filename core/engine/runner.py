@@ -1,0 +1,165 @@
+"""One run's life: recorded before it starts, executed, completed, announced, and retried when owed."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from core.clock import Clock
+from core.events import EventBus, RunFailed, RunRecovered, RunSkipped, RunStarted, RunSucceeded
+from core.executors.base import Executors
+from core.jobs.spec import JobSpec
+from core.runs import ErrorClass, ExecutionResult, RunRecord, RunStatus, RunTrigger
+from core.storage.runs_store import RunStore
+
+log = logging.getLogger(__name__)
+
+INTERRUPTED_BY_SHUTDOWN = "schedops shut down before this run finished"
+
+
+class StartedRun:
+    """A recorded run and a way to wait for its final row (implements core.abc.RunHandle)."""
+
+    def __init__(self, run: RunRecord, finished: asyncio.Future[RunRecord]) -> None:
+        self._run = run
+        self._finished = finished
+
+    @property
+    def run(self) -> RunRecord:
+        return self._run
+
+    async def wait(self) -> RunRecord:
+        return await asyncio.shield(self._finished)
+
+
+@dataclass(frozen=True, slots=True)
+class RunRequest:
+    spec: JobSpec
+    trigger: RunTrigger
+    scheduled_at: datetime | None = None
+    attempt: int = 1
+    retry_of: int | None = None
+    requested_by: str | None = None
+    fixit_plan_id: str | None = None
+
+
+class Runner:
+    """Starts runs, keeps at most ``max_instances`` of a job at once, and reports how each ended.
+
+    ``on_failure(request, failed_run)`` is awaited after a failure and answers whether an automatic retry
+    was scheduled (the engine owns the timers).
+    """
+
+    def __init__(self, runs: RunStore, executors: Executors, events: EventBus, clock: Clock) -> None:
+        self._runs = runs
+        self._executors = executors
+        self._events = events
+        self._clock = clock
+        self._slots: dict[str, int] = defaultdict(int)
+        self._tasks: dict[int, asyncio.Task[None]] = {}
+        self.on_failure: Callable[[RunRequest, RunRecord], Awaitable[bool]] | None = None
+
+    @property
+    def active_run_ids(self) -> list[int]:
+        return list(self._tasks)
+
+    def active_count(self, job_id: str) -> int:
+        return self._slots[job_id]
+
+    async def start(self, request: RunRequest) -> StartedRun:
+        """Record the run, then start it in the background; an overlapping run is recorded as skipped."""
+        spec = request.spec
+        loop = asyncio.get_running_loop()
+        finished: asyncio.Future[RunRecord] = loop.create_future()
+        # Check and take the slot with no await in between: two fires at once cannot both pass.
+        if self._slots[spec.id] >= spec.max_instances:
+            skipped = await self._record(request, RunStatus.SKIPPED, self._overlap_message(spec))
+            finished.set_result(skipped)
+            self._events.publish(RunSkipped(skipped))
+            log.info("run %s of %s skipped: still running", skipped.id, spec.id)
+            return StartedRun(skipped, finished)
+        self._slots[spec.id] += 1
+        try:
+            run = await self._record(request, RunStatus.RUNNING, None)
+        except BaseException:
+            self._slots[spec.id] -= 1
+            raise
+        self._events.publish(RunStarted(run))
+        log.info("run %s of %s started (%s, attempt %s)", run.id, spec.id, request.trigger, request.attempt)
+        task = loop.create_task(self._carry_out(request, run, finished), name=f"run-{run.id}")
+        self._tasks[run.id] = task
+        return StartedRun(run, finished)
+
+    async def wait_all(self, seconds: float) -> None:
+        if self._tasks:
+            await asyncio.wait(list(self._tasks.values()), timeout=seconds)
+
+    async def interrupt_all(self) -> None:
+        """Cancel what is still running; each run is marked interrupted as it stops."""
+        tasks = list(self._tasks.values())
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    async def _record(self, request: RunRequest, status: RunStatus, message: str | None) -> RunRecord:
+        return await self._runs.add(
+            request.spec.id,
+            trigger=request.trigger,
+            status=status,
+            now=self._clock(),
+            scheduled_at=request.scheduled_at,
+            attempt=request.attempt,
+            requested_by=request.requested_by,
+            retry_of=request.retry_of,
+            fixit_plan_id=request.fixit_plan_id,
+            error_message=message,
+        )
+
+    def _overlap_message(self, spec: JobSpec) -> str:
+        running = self._slots[spec.id]
+        return f"skipped: {running} run(s) of this job still running (max_instances {spec.max_instances})"
+
+    async def _carry_out(self, request: RunRequest, run: RunRecord, finished: asyncio.Future[RunRecord]) -> None:
+        spec = request.spec
+        try:
+            outcome = await self._execute(spec)
+            prior_failures = await self._runs.consecutive_failures(spec.id) if outcome.status.is_finished else 0
+            final = await self._runs.finish(run.id, outcome, now=self._clock())
+        except asyncio.CancelledError:
+            interrupted = await self._runs.interrupt_running(
+                now=self._clock(), message=INTERRUPTED_BY_SHUTDOWN, ids=[run.id]
+            )
+            if not finished.done():
+                finished.set_result(interrupted[0] if interrupted else run)
+            raise
+        finally:
+            self._slots[spec.id] -= 1
+            self._tasks.pop(run.id, None)
+        finished.set_result(final)
+        await self._announce(request, final, prior_failures)
+
+    async def _execute(self, spec: JobSpec) -> ExecutionResult:
+        try:
+            return await self._executors.execute(spec)
+        except asyncio.CancelledError:
+            raise
+        except Exception as error:
+            log.exception("executor for %s crashed", spec.id)
+            return ExecutionResult.failure(f"internal error: {type(error).__name__}", ErrorClass.UNKNOWN)
+
+    async def _announce(self, request: RunRequest, run: RunRecord, prior_failures: int) -> None:
+        duration = f"{run.duration.total_seconds():.2f}s" if run.duration else "-"
+        log.info("run %s of %s %s in %s", run.id, run.job_id, run.status, duration)
+        if run.status is RunStatus.SUCCEEDED:
+            self._events.publish(RunSucceeded(run))
+            if prior_failures:
+                self._events.publish(RunRecovered(run, prior_failures))
+        elif run.status is RunStatus.SKIPPED:
+            self._events.publish(RunSkipped(run))
+        else:
+            retrying = await self.on_failure(request, run) if self.on_failure else False
+            self._events.publish(RunFailed(run, final=not retrying))
