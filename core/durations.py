@@ -47,13 +47,16 @@ def _parse_text(text: str) -> float:
 
 
 def format_duration(delta: timedelta) -> str:
-    """The shortest exact unit form of ``delta`` (``1h30m``, ``45s``, ``0s``); sub-second parts are rounded."""
-    total = round(delta.total_seconds())
-    if total == 0:
+    """The exact unit form of ``delta`` (``1h30m``, ``45s``, ``0.25s``, ``0s``); parse_duration reads it back."""
+    total = delta.total_seconds()
+    if total != int(total):
+        return f"{total:.6f}".rstrip("0") + "s"
+    remaining = int(total)
+    if remaining == 0:
         return "0s"
     parts = []
     for unit, size in (("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
-        count, total = divmod(total, size)
+        count, remaining = divmod(remaining, size)
         if count:
             parts.append(f"{count}{unit}")
     return "".join(parts)
