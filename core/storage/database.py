@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
+from alembic.migration import MigrationContext
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -46,8 +50,11 @@ class Database:
         return self.engine.dialect.name
 
     async def migrate(self) -> None:
+        """Apply every pending Alembic revision (a no-op on an up-to-date database)."""
         async with self.engine.begin() as connection:
-            await connection.run_sync(_upgrade)
+            before, after = await connection.run_sync(_upgrade)
+        if before != after:
+            log.info("database schema migrated from %s to %s", before or "empty", after)
 
     async def ping(self) -> bool:
         try:
@@ -68,8 +75,10 @@ def alembic_config(connection: Connection | None = None) -> Config:
     return config
 
 
-def _upgrade(connection: Connection) -> None:
+def _upgrade(connection: Connection) -> tuple[str | None, str | None]:
+    before = MigrationContext.configure(connection).get_current_revision()
     command.upgrade(alembic_config(connection), "head")
+    return before, MigrationContext.configure(connection).get_current_revision()
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 from datetime import timedelta
 
 from core.events import RunFailed, RunRecovered, RunSkipped, RunStarted, RunSucceeded
@@ -96,7 +97,7 @@ async def test_it_retries_a_scheduled_failure_with_exponential_backoff(make_engi
     ]
     assert runs[1].retry_of == runs[0].id and runs[2].retry_of == runs[1].id
     assert all(r.retry_at is None for r in runs)
-    gaps = [b.started_at - a.finished_at for a, b in zip(runs, runs[1:], strict=False)]  # type: ignore[operator]
+    gaps = [b.started_at - a.finished_at for a, b in itertools.pairwise(runs)]  # type: ignore[operator]
     assert gaps[0] >= timedelta(seconds=0.2) and gaps[1] >= timedelta(seconds=0.4)
     assert [event.final for event in recorder.of(RunFailed)] == [False, False, True]
 

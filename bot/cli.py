@@ -1,0 +1,130 @@
+"""The ``schedops`` command line: run the service, check configuration, and look at jobs and runs."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
+
+from bot import text
+from bot.runtime import read_jobs_file, serve
+from core.clock import utc_now
+from core.config import ConfigError, Settings, load_settings
+from core.jobs.export import export_jobs_yaml, import_jobs
+from core.jobs.jobsfile import JobsFileError, load_jobs_file
+from core.logs import configure_logging
+from core.storage.database import Database
+from core.storage.jobs_store import JobStore
+from core.storage.runs_store import RunStore
+
+EXIT_PROBLEM = 1
+EXIT_BAD_INPUT = 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="schedops", description="Scheduled jobs you can run from Slack.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    commands.add_parser("run", help="run the scheduler (and the Slack bot when configured)")
+    commands.add_parser("check", help="validate the configuration and the jobs file")
+    jobs = commands.add_parser("jobs", help="list, export or import jobs").add_subparsers(
+        dest="jobs_command", required=True, metavar="ACTION"
+    )
+    jobs.add_parser("list", help="list jobs with their state and next run")
+    jobs.add_parser("export", help="print every job as a jobs file (YAML) on stdout")
+    importer = jobs.add_parser("import", help="create or update the jobs in FILE")
+    importer.add_argument("file", type=Path)
+    runs = commands.add_parser("runs", help="recent runs of a job")
+    runs.add_argument("job_id")
+    runs.add_argument("-n", "--limit", type=int, default=20)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        settings = load_settings(os.environ)
+    except ConfigError as error:
+        for line in error.lines:
+            print(f"schedops: configuration: {line}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    configure_logging(
+        json_lines=settings.log_format == "json", level=settings.log_level, secrets=_secret_values(settings)
+    )
+    try:
+        return _dispatch(args, settings)
+    except JobsFileError as error:
+        for line in error.lines:
+            print(f"schedops: {line}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except LookupError as error:
+        print(f"schedops: {error.args[0] if error.args else error}", file=sys.stderr)
+        return EXIT_PROBLEM
+
+
+def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
+    if args.command == "run":
+        specs = read_jobs_file(settings)
+        asyncio.run(serve(settings, specs))
+        return 0
+    if args.command == "check":
+        return _check(settings)
+    handlers: dict[str, Callable[[Database], Awaitable[int]]] = {
+        "list": _jobs_list,
+        "export": _jobs_export,
+        "import": lambda db: _jobs_import(db, args.file),
+    }
+    if args.command == "jobs":
+        return _with_database(settings, handlers[args.jobs_command])
+    return _with_database(settings, lambda db: _runs(db, args.job_id, args.limit))
+
+
+def _check(settings: Settings) -> int:
+    specs = read_jobs_file(settings)
+    source = f"{settings.jobs_file}: {len(specs)} job(s) valid" if specs is not None else "no jobs file"
+    print(f"configuration ok; {source}")
+    return 0
+
+
+def _with_database(settings: Settings, action: Callable[[Database], Awaitable[int]]) -> int:
+    async def run() -> int:
+        db = Database(settings.database_url.get_secret_value())
+        try:
+            await db.migrate()
+            return await action(db)
+        finally:
+            await db.close()
+
+    return asyncio.run(run())
+
+
+async def _jobs_list(db: Database) -> int:
+    print(text.jobs_table(await JobStore(db).list()))
+    return 0
+
+
+async def _jobs_export(db: Database) -> int:
+    sys.stdout.write(export_jobs_yaml([job.spec for job in await JobStore(db).list()]))
+    return 0
+
+
+async def _jobs_import(db: Database, path: Path) -> int:
+    report = await import_jobs(JobStore(db), load_jobs_file(path), now=utc_now(), actor="cli")
+    print(report.summary())
+    return 0
+
+
+async def _runs(db: Database, job_id: str, limit: int) -> int:
+    await JobStore(db).require(job_id)
+    print(text.runs_table(await RunStore(db).recent(job_id, limit)))
+    return 0
+
+
+def _secret_values(settings: Settings) -> list[str]:
+    values = [settings.database_url.get_secret_value()]
+    for secret in (settings.slack_bot_token, settings.slack_app_token, settings.signing_secret):
+        if secret is not None:
+            values.append(secret.get_secret_value())
+    return values

@@ -1,0 +1,98 @@
+"""The long-running schedops process: database, jobs file, engine, and (when configured) Slack.
+
+Start-up refuses bad configuration or a broken jobs file with precise lines and exit code 2, before
+anything is changed. SIGTERM and SIGINT stop it gracefully with exit code 0.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import signal
+from dataclasses import dataclass
+
+from core.clock import utc_now
+from core.config import Settings
+from core.engine import Engine
+from core.events import EventBus
+from core.executors.defaults import DefaultExecutors, default_executors
+from core.jobs.jobsfile import load_jobs_file
+from core.jobs.spec import JobSpec
+from core.jobs.sync import sync_jobs
+from core.storage.database import Database
+
+log = logging.getLogger("schedops")
+
+SLACK_NOT_CONFIGURED = (
+    "Slack is not configured: running the scheduler only. To connect Slack, create the app from "
+    "manifest.yml and set SLACK_BOT_TOKEN (xoxb-...) and SLACK_APP_TOKEN (xapp-...); see README, 'Slack app setup'."
+)
+
+
+@dataclass
+class Services:
+    """Everything a running schedops holds, built once from Settings."""
+
+    settings: Settings
+    db: Database
+    events: EventBus
+    executors: DefaultExecutors
+    engine: Engine
+
+    @classmethod
+    def build(cls, settings: Settings) -> Services:
+        db = Database(settings.database_url.get_secret_value())
+        events = EventBus()
+        executors = default_executors()
+        engine = Engine(
+            db,
+            executors=executors,
+            events=events,
+            clock=utc_now,
+            default_timezone=settings.timezone,
+            misfire_grace=settings.misfire_grace,
+            run_retention=settings.run_retention,
+        )
+        return cls(settings, db, events, executors, engine)
+
+    async def close(self) -> None:
+        await self.executors.aclose()
+        await self.db.close()
+
+
+def read_jobs_file(settings: Settings) -> list[JobSpec] | None:
+    """The jobs file's definitions, or None when no file is configured (raises JobsFileError)."""
+    if settings.jobs_file is None:
+        return None
+    return load_jobs_file(settings.jobs_file)
+
+
+async def serve(settings: Settings, specs: list[JobSpec] | None) -> None:
+    services = Services.build(settings)
+    try:
+        await services.db.migrate()
+        if specs is not None:
+            report = await sync_jobs(services.engine.jobs, specs, now=utc_now())
+            log.info("jobs file %s: %s", settings.jobs_file, report.summary())
+        else:
+            log.info("no jobs file (set SCHEDOPS_JOBS_FILE or create jobs.yml); jobs come from the database")
+        await services.engine.start()
+        if not settings.slack_configured:
+            log.info(SLACK_NOT_CONFIGURED)
+        await _until_stopped()
+        log.info("stopping: letting running jobs finish for up to %s", settings.shutdown_timeout)
+        await services.engine.shutdown(grace=settings.shutdown_timeout)
+    finally:
+        await services.close()
+
+
+async def _until_stopped() -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, stop.set)
+    try:
+        await stop.wait()
+    finally:
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(signum)
