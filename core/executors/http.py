@@ -1,0 +1,94 @@
+"""HTTP jobs: one request, judged by its status code.
+
+Messages name the status or the connection problem, never the request's headers (they often carry tokens)
+nor its URL (whose query string may).
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+import aiohttp
+
+from core.durations import format_duration
+from core.jobs.spec import HttpJob, JobSpec
+from core.runs import OUTPUT_TAIL_BYTES, ErrorClass, ExecutionResult, RunStatus, tail_text
+
+_CHUNK_BYTES = 64 * 1024
+
+
+class HttpExecutor:
+    """Runs ``HttpJob``s over one lazily created aiohttp session; call ``close()`` when done with it.
+
+    A status in ``expect_status`` succeeds. Connection errors, 408, 429 and 5xx are transient failures
+    (retrying may help); any other status is permanent. ``spec.timeout`` bounds the whole exchange,
+    reading the body included, and running out of it is TIMED_OUT. The last OUTPUT_TAIL_BYTES of the
+    response body are kept as the output tail, whatever the status.
+    """
+
+    def __init__(self) -> None:
+        self._session: aiohttp.ClientSession | None = None
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+    async def execute(self, spec: JobSpec) -> ExecutionResult:
+        if not isinstance(spec, HttpJob):
+            return ExecutionResult.failure(f"the http executor cannot run {spec.kind} jobs", ErrorClass.PERMANENT)
+        try:
+            async with asyncio.timeout(spec.timeout.total_seconds()):
+                status, reason, body = await self._request(spec)
+        except TimeoutError:
+            return ExecutionResult.failure(
+                f"timed out after {format_duration(spec.timeout)}", ErrorClass.TRANSIENT, status=RunStatus.TIMED_OUT
+            )
+        except (aiohttp.ClientConnectorCertificateError, aiohttp.InvalidURL) as error:
+            return ExecutionResult.failure(_describe(error), ErrorClass.PERMANENT)
+        except aiohttp.ClientError as error:
+            return ExecutionResult.failure(_describe(error), ErrorClass.TRANSIENT)
+        except (TypeError, ValueError) as error:  # a body json.dumps refuses, a header aiohttp refuses
+            return ExecutionResult.failure(f"cannot send the request: {error}", ErrorClass.PERMANENT)
+        return _judge(spec, status, reason, tail_text(body) if body else None)
+
+    async def _request(self, spec: HttpJob) -> tuple[int, str, bytes]:
+        session = self._open_session()
+        # json=None sends no body at all.
+        async with session.request(spec.method, spec.url, headers=spec.headers, json=spec.body) as response:
+            tail = bytearray()
+            async for chunk in response.content.iter_chunked(_CHUNK_BYTES):
+                tail += chunk
+                del tail[: -(OUTPUT_TAIL_BYTES + 4)]  # a few spare bytes so tail_text cuts on a character
+            return response.status, response.reason or "", bytes(tail)
+
+    def _open_session(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(
+                # No cookies: one job's responses must not change what another job sends.
+                cookie_jar=aiohttp.DummyCookieJar(),
+                # The job's own timeout is the only one; aiohttp's default would cut a long call at 5 minutes.
+                timeout=aiohttp.ClientTimeout(total=None),
+            )
+        return self._session
+
+
+def _judge(spec: HttpJob, status: int, reason: str, output: str | None) -> ExecutionResult:
+    if status in spec.expect_status:
+        return ExecutionResult(status=RunStatus.SUCCEEDED, http_status=status, output_tail=output)
+    expected = ", ".join(str(code) for code in spec.expect_status)
+    message = f"HTTP {status} {reason}".rstrip() + f" (expected {expected})"
+    transient = status in (408, 429) or status >= 500
+    error_class = ErrorClass.TRANSIENT if transient else ErrorClass.PERMANENT
+    return ExecutionResult.failure(message, error_class, http_status=status, output_tail=output)
+
+
+def _describe(error: aiohttp.ClientError) -> str:
+    if isinstance(error, aiohttp.InvalidURL):
+        return "invalid URL"
+    if isinstance(error, aiohttp.ClientConnectorError):
+        # Names host and port and the OS error; never the path, query or headers.
+        return f"cannot connect to {error.host}:{error.port}: {error.strerror or error.os_error}"
+    if isinstance(error, aiohttp.ClientResponseError):
+        return f"bad response: {type(error).__name__} {error.status} {error.message}".rstrip()
+    return f"{type(error).__name__}: {error}".rstrip(": ")

@@ -1,0 +1,130 @@
+"""Python jobs: ``module:function`` called in this process with the job's keyword arguments."""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import inspect
+import json
+import traceback
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from core.durations import format_duration
+from core.jobs.spec import JobSpec, PythonJob
+from core.runs import ErrorClass, ExecutionResult, RunStatus, tail_text
+
+RESULT_MAX_CHARS = 64 * 1024
+REPR_MAX_CHARS = 2000
+_MESSAGE_MAX_CHARS = 1000
+
+
+class PythonExecutor:
+    """Runs ``PythonJob``s.
+
+    The module is imported once per process (``importlib.import_module``; later runs reuse it). A failed
+    import or a missing or non-callable function is a permanent failure. Coroutine functions are awaited on
+    the event loop; plain functions run in a worker thread (``asyncio.to_thread``) so the loop never blocks.
+
+    An exception is a failure classed UNKNOWN with the message ``"TypeName: message"``; its traceback (last
+    OUTPUT_TAIL_BYTES) goes to the output tail. Running past ``spec.timeout`` is TIMED_OUT: a coroutine is
+    cancelled, but a thread cannot be killed, so a plain function keeps running in the background until it
+    returns on its own and its outcome is dropped.
+
+    The return value is kept as ``result`` in its JSON form when it is JSON-serializable (tuples become
+    lists, keys become strings); longer than RESULT_MAX_CHARS of JSON, it is kept as the cut JSON text
+    instead. A value that is not JSON-serializable is kept as its ``repr()``, cut to REPR_MAX_CHARS.
+    """
+
+    async def execute(self, spec: JobSpec) -> ExecutionResult:
+        if not isinstance(spec, PythonJob):
+            return ExecutionResult.failure(f"the python executor cannot run {spec.kind} jobs", ErrorClass.PERMANENT)
+        function = _resolve(spec.target)
+        if isinstance(function, ExecutionResult):
+            return function
+        deadline = asyncio.timeout(spec.timeout.total_seconds())
+        try:
+            async with deadline:
+                value = await _call(function, spec.kwargs)
+        except TimeoutError as error:
+            if not deadline.expired():  # the job's own TimeoutError, not ours
+                return _crashed(error)
+            return ExecutionResult.failure(
+                f"timed out after {format_duration(spec.timeout)}", ErrorClass.TRANSIENT, status=RunStatus.TIMED_OUT
+            )
+        except (Exception, SystemExit) as error:
+            return _crashed(error)
+        return ExecutionResult(status=RunStatus.SUCCEEDED, result=_keepable(value))
+
+
+def _resolve(target: str) -> Callable[..., Any] | ExecutionResult:
+    module_name, _, name = target.partition(":")
+    try:
+        module = importlib.import_module(module_name)
+    except (Exception, SystemExit) as error:
+        return ExecutionResult.failure(
+            f"cannot import {module_name}: {_summary(error)}", ErrorClass.PERMANENT, output_tail=_traceback(error)
+        )
+    function: object = getattr(module, name, None)
+    if function is None:
+        return ExecutionResult.failure(f"module {module_name} has no attribute {name}", ErrorClass.PERMANENT)
+    if not callable(function):
+        return ExecutionResult.failure(f"{target} is not callable", ErrorClass.PERMANENT)
+    return function
+
+
+async def _call(function: Callable[..., Any], kwargs: Mapping[str, Any]) -> Any:
+    if inspect.iscoroutinefunction(function):
+        return await function(**kwargs)
+    value = await asyncio.to_thread(_call_in_thread, function, kwargs)
+    if isinstance(value, _Raised):
+        raise value.error
+    if inspect.isawaitable(value):  # a plain callable that returns a coroutine, such as a wrapped one
+        value = await value
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class _Raised:
+    error: Exception | SystemExit
+
+
+def _call_in_thread(function: Callable[..., Any], kwargs: Mapping[str, Any]) -> Any:
+    # The exception comes back as a value because asyncio replaces a TimeoutError raised in a thread with a
+    # bare copy, losing the job's traceback.
+    try:
+        return function(**kwargs)
+    except (Exception, SystemExit) as error:
+        return _Raised(error)
+
+
+def _crashed(error: BaseException) -> ExecutionResult:
+    return ExecutionResult.failure(_summary(error), ErrorClass.UNKNOWN, output_tail=_traceback(error))
+
+
+def _summary(error: BaseException) -> str:
+    text = f"{type(error).__name__}: {error}".rstrip(": ")
+    return text if len(text) <= _MESSAGE_MAX_CHARS else text[: _MESSAGE_MAX_CHARS - 1] + "…"
+
+
+def _traceback(error: BaseException) -> str:
+    return tail_text("".join(traceback.format_exception(error)))
+
+
+def _keepable(value: Any) -> Any:
+    try:
+        text = json.dumps(value, allow_nan=False)
+    except (TypeError, ValueError, RecursionError):
+        return _bounded_repr(value)
+    if len(text) > RESULT_MAX_CHARS:
+        return text[: RESULT_MAX_CHARS - 1] + "…"
+    return json.loads(text)
+
+
+def _bounded_repr(value: Any) -> str:
+    try:
+        text = repr(value)
+    except Exception:
+        text = f"<{type(value).__name__} object (repr failed)>"
+    return text if len(text) <= REPR_MAX_CHARS else text[: REPR_MAX_CHARS - 1] + "…"
