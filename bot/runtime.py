@@ -68,6 +68,7 @@ def read_jobs_file(settings: Settings) -> list[JobSpec] | None:
 
 
 async def serve(settings: Settings, specs: list[JobSpec] | None) -> None:
+    stop = _stop_on_signals()
     services = Services.build(settings)
     try:
         await services.db.migrate()
@@ -79,20 +80,17 @@ async def serve(settings: Settings, specs: list[JobSpec] | None) -> None:
         await services.engine.start()
         if not settings.slack_configured:
             log.info(SLACK_NOT_CONFIGURED)
-        await _until_stopped()
+        await stop.wait()
         log.info("stopping: letting running jobs finish for up to %s", settings.shutdown_timeout)
         await services.engine.shutdown(grace=settings.shutdown_timeout)
     finally:
         await services.close()
 
 
-async def _until_stopped() -> None:
+def _stop_on_signals() -> asyncio.Event:
+    """An event set by SIGTERM or SIGINT; installed first, so a signal during start-up still stops cleanly."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, stop.set)
-    try:
-        await stop.wait()
-    finally:
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            loop.remove_signal_handler(signum)
+    return stop

@@ -1,0 +1,110 @@
+"""The schedops command line, run as a real process against a real SQLite file."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+JOBS = """\
+jobs:
+  - id: hello
+    kind: shell
+    command: ["echo", "hello"]
+    schedule: {interval: 1h}
+  - id: nightly
+    kind: shell
+    command: "true"
+    schedule: {cron: "0 2 * * *", timezone: Europe/Berlin}
+"""
+
+
+def schedops(workdir: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=workdir,
+        env=_env(workdir, env),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def _env(workdir: Path, extra: dict[str, str] | None) -> dict[str, str]:
+    base = {k: v for k, v in os.environ.items() if not k.startswith(("SCHEDOPS_", "SLACK_", "DATABASE_URL"))}
+    return {**base, "PYTHONPATH": str(ROOT), "DATABASE_URL": f"sqlite+aiosqlite:///{workdir}/s.db", **(extra or {})}
+
+
+@pytest.fixture
+def workdir(tmp_path: Path) -> Path:
+    (tmp_path / "jobs.yml").write_text(JOBS)
+    return tmp_path
+
+
+def test_check_accepts_a_good_jobs_file(workdir: Path) -> None:
+    result = schedops(workdir, "check")
+    assert result.returncode == 0, result.stderr
+    assert "2 job(s) valid" in result.stdout
+
+
+def test_check_refuses_a_broken_jobs_file_with_precise_lines(workdir: Path) -> None:
+    (workdir / "jobs.yml").write_text(JOBS.replace('"0 2 * * *"', '"0 25 * * *"'))
+    result = schedops(workdir, "check")
+    assert result.returncode == 2
+    assert "job 'nightly'" in result.stderr and "schedule.cron" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_bad_setting_stops_start_up_with_one_line(workdir: Path) -> None:
+    result = schedops(workdir, "run", env={"SCHEDOPS_TIMEZONE": "Mars/Olympus"})
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "schedops: configuration: SCHEDOPS_TIMEZONE: unknown time zone 'Mars/Olympus' "
+        "(use an IANA name such as Europe/Berlin)"
+    ]
+    assert not (workdir / "s.db").exists()
+
+
+def test_export_then_import_round_trips_the_jobs(workdir: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+    schedops(workdir, "jobs", "import", "jobs.yml")
+    exported = schedops(workdir, "jobs", "export")
+    assert exported.returncode == 0 and "id: hello" in exported.stdout
+
+    other = tmp_path_factory.mktemp("other")
+    (other / "exported.yml").write_text(exported.stdout)
+    assert schedops(other, "jobs", "import", "exported.yml").returncode == 0
+    assert schedops(other, "jobs", "export").stdout == exported.stdout
+
+
+def test_runs_of_an_unknown_job_say_so(workdir: Path) -> None:
+    result = schedops(workdir, "runs", "nope")
+    assert result.returncode == 1 and "no job with id 'nope'" in result.stderr
+
+
+def test_run_syncs_the_file_says_slack_is_not_configured_and_stops_cleanly_on_sigterm(workdir: Path) -> None:
+    with subprocess.Popen(
+        [sys.executable, "-m", "bot", "run"], cwd=workdir, env=_env(workdir, None), stderr=subprocess.PIPE, text=True
+    ) as process:
+        assert process.stderr is not None
+        lines: list[str] = []
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            line = process.stderr.readline()
+            lines.append(line)
+            if "Slack is not configured" in line:
+                break
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)
+        log = "".join(lines) + process.stderr.read()
+    assert process.returncode == 0, log
+    assert "2 created (hello, nightly)" in log and "scheduler stopped" in log
+
+    listing = schedops(workdir, "jobs", "list")
+    assert "hello" in listing.stdout and "active" in listing.stdout
