@@ -55,7 +55,8 @@ def fire_times(
             break
         if fire > after:
             times.append(fire.astimezone(UTC))
-        previous, now = fire, fire + timedelta(microseconds=1)
+        # Step on in UTC: wall-clock arithmetic would drop fold=1 and revisit a repeated hour forever.
+        previous, now = fire, fire.astimezone(UTC) + timedelta(microseconds=1)
     return times
 
 
