@@ -39,6 +39,29 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+class _Unprinted(str):
+    """A string whose repr hides it: drivers (aiosqlite at DEBUG) and SQLAlchemy's echo log parameters and
+    rows by repr, and a secret must never reach a log line."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "'<secret>'"
+
+
+class SecretText(TypeDecorator[str]):
+    """Text that is never printed in a log of SQL parameters or result rows."""
+
+    impl = Text()
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
+        return None if value is None else _Unprinted(value)
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> str | None:
+        return None if value is None else _Unprinted(value)
+
+
 # SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL gets a 64-bit key for millions of runs.
 RunId = BigInteger().with_variant(Integer(), "sqlite")
 
@@ -178,5 +201,5 @@ class SecretRow(Base):
     __tablename__ = "app_secrets"
 
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
-    value: Mapped[str] = mapped_column(Text)
+    value: Mapped[str] = mapped_column(SecretText())
     created_at: Mapped[datetime]

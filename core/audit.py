@@ -1,0 +1,130 @@
+"""The audit log: who did what to which target, from where, and how it ended.
+
+Every state-changing action and every refused attempt is recorded. Callers must never put a secret or a
+signed token into ``detail``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import select
+
+from core.storage.database import Database
+from core.storage.tables import AuditRow
+
+DETAIL_LIMIT = 2000
+
+
+class AuditOutcome(StrEnum):
+    OK = "ok"
+    REFUSED = "refused"
+    FAILED = "failed"
+
+
+@dataclass(frozen=True, slots=True)
+class AuditEntry:
+    """One line of the audit log, as stored."""
+
+    id: int
+    at: datetime
+    actor: str | None
+    action: str
+    target: str | None
+    channel_id: str | None
+    outcome: AuditOutcome
+    detail: str | None
+
+
+async def record(
+    db: Database,
+    *,
+    at: datetime,
+    actor: str | None,
+    action: str,
+    target: str | None = None,
+    channel_id: str | None = None,
+    outcome: AuditOutcome | str,
+    detail: str | None = None,
+) -> AuditEntry:
+    """Append one entry. ``actor`` None means schedops itself (a sweep, a schedule). Over-long fields are cut
+    to their column's size rather than lose the entry."""
+    row = AuditRow(
+        at=at,
+        actor=_cut(actor, 64),
+        action=action[:32],
+        target=_cut(target, 128),
+        channel_id=_cut(channel_id, 32),
+        outcome=AuditOutcome(outcome).value,
+        detail=_cut(detail, DETAIL_LIMIT),
+    )
+    async with db.session.begin() as session:
+        session.add(row)
+    return _entry(row)
+
+
+async def query_audit(
+    db: Database,
+    *,
+    since: datetime | None = None,
+    actor: str | None = None,
+    action: str | None = None,
+    limit: int = 50,
+) -> list[AuditEntry]:
+    """Entries at or after ``since``, by ``actor``, of ``action`` (each filter optional), newest first."""
+    query = select(AuditRow).order_by(AuditRow.at.desc(), AuditRow.id.desc()).limit(max(limit, 0))
+    if since is not None:
+        query = query.where(AuditRow.at >= since)
+    if actor is not None:
+        query = query.where(AuditRow.actor == actor)
+    if action is not None:
+        query = query.where(AuditRow.action == action)
+    async with db.session() as session:
+        return [_entry(row) for row in await session.scalars(query)]
+
+
+def render_audit(entries: Iterable[AuditEntry]) -> str:
+    """A plain-text table for the CLI (``schedops audit``), one entry per line, in the order given."""
+    rows = [
+        (
+            f"{entry.at:%Y-%m-%d %H:%M:%S}Z",
+            entry.actor or "schedops",
+            entry.action,
+            entry.target or "-",
+            entry.outcome.value,
+            _one_line(entry.detail),
+        )
+        for entry in entries
+    ]
+    if not rows:
+        return "No audit entries."
+    header = ("AT (UTC)", "ACTOR", "ACTION", "TARGET", "OUTCOME", "DETAIL")
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header) - 1)]
+    return "\n".join(
+        "  ".join([*(cell.ljust(width) for cell, width in zip(row, widths, strict=False)), row[-1]]).rstrip()
+        for row in [header, *rows]
+    )
+
+
+def _entry(row: AuditRow) -> AuditEntry:
+    return AuditEntry(
+        id=row.id,
+        at=row.at,
+        actor=row.actor,
+        action=row.action,
+        target=row.target,
+        channel_id=row.channel_id,
+        outcome=AuditOutcome(row.outcome),
+        detail=row.detail,
+    )
+
+
+def _cut(value: str | None, size: int) -> str | None:
+    return None if value is None else value[:size]
+
+
+def _one_line(detail: str | None) -> str:
+    return " ".join(detail.split()) if detail else ""
