@@ -9,8 +9,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from collections.abc import Callable
 from dataclasses import dataclass
 
+from bot.health import HealthServer, Metrics
 from core.clock import utc_now
 from core.config import Settings
 from core.engine import Engine
@@ -38,6 +40,8 @@ class Services:
     events: EventBus
     executors: DefaultExecutors
     engine: Engine
+    metrics: Metrics
+    slack_connected: Callable[[], bool] | None = None  # None: Slack is not configured, readiness ignores it
 
     @classmethod
     def build(cls, settings: Settings) -> Services:
@@ -53,7 +57,9 @@ class Services:
             misfire_grace=settings.misfire_grace,
             run_retention=settings.run_retention,
         )
-        return cls(settings, db, events, executors, engine)
+        metrics = Metrics(scheduler_running=lambda: engine.running)
+        metrics.subscribe(events)  # before the engine starts, so runs recovered at start-up are counted
+        return cls(settings, db, events, executors, engine, metrics)
 
     async def close(self) -> None:
         await self.executors.aclose()
@@ -78,11 +84,22 @@ async def serve(settings: Settings, specs: list[JobSpec] | None) -> None:
         else:
             log.info("no jobs file (set SCHEDOPS_JOBS_FILE or create jobs.yml); jobs come from the database")
         await services.engine.start()
-        if not settings.slack_configured:
-            log.info(SLACK_NOT_CONFIGURED)
-        await stop.wait()
-        log.info("stopping: letting running jobs finish for up to %s", settings.shutdown_timeout)
-        await services.engine.shutdown(grace=settings.shutdown_timeout)
+        health = HealthServer(
+            settings.port,
+            db=services.db,
+            engine=services.engine,
+            metrics=services.metrics,
+            slack_connected=services.slack_connected,
+        )
+        try:
+            await health.start()
+            if not settings.slack_configured:
+                log.info(SLACK_NOT_CONFIGURED)
+            await stop.wait()
+            log.info("stopping: letting running jobs finish for up to %s", settings.shutdown_timeout)
+        finally:
+            await health.stop()
+            await services.engine.shutdown(grace=settings.shutdown_timeout)
     finally:
         await services.close()
 

@@ -1,0 +1,37 @@
+from __future__ import annotations
+
+import pytest
+
+from bot.health.readiness import ReadinessFacts, Reason, readiness, readiness_body
+
+SCHEDULER = Reason("scheduler_stopped", "The scheduler is not running: no job will fire.")
+DATABASE = Reason("database_unreachable", "The database cannot be reached: no answer within 2s.")
+SLACK = Reason("slack_disconnected", "Slack is configured but not connected: commands and alerts cannot get through.")
+
+
+@pytest.mark.parametrize(
+    ("facts", "ready", "reasons"),
+    [
+        (ReadinessFacts(scheduler_running=True), True, []),
+        (ReadinessFacts(scheduler_running=True, slack_connected=True), True, []),
+        (ReadinessFacts(scheduler_running=True, slack_connected=None), True, []),
+        (ReadinessFacts(scheduler_running=False), False, [SCHEDULER]),
+        (ReadinessFacts(scheduler_running=True, database_error="no answer within 2s."), False, [DATABASE]),
+        (ReadinessFacts(scheduler_running=True, slack_connected=False), False, [SLACK]),
+        (
+            ReadinessFacts(scheduler_running=False, database_error="no answer within 2s.", slack_connected=False),
+            False,
+            [SCHEDULER, DATABASE, SLACK],
+        ),
+    ],
+)
+def test_readiness(facts: ReadinessFacts, ready: bool, reasons: list[Reason]) -> None:
+    assert readiness(facts) == (ready, reasons)
+
+
+def test_the_body_uses_the_sitreps_health_words() -> None:
+    assert readiness_body(True, []) == {"status": "healthy", "reasons": []}
+    assert readiness_body(False, [SCHEDULER]) == {
+        "status": "unhealthy",
+        "reasons": [{"code": "scheduler_stopped", "text": SCHEDULER.text}],
+    }
