@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 
 from bot import text
+from bot.health import HealthServerError
 from bot.runtime import read_jobs_file, serve
 from core.clock import utc_now
 from core.config import ConfigError, Settings, load_settings
@@ -61,6 +62,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     except LookupError as error:
         print(f"schedops: {error.args[0] if error.args else error}", file=sys.stderr)
+        return EXIT_PROBLEM
+    except HealthServerError as error:
+        print(f"schedops: {error}", file=sys.stderr)
         return EXIT_PROBLEM
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -39,7 +40,13 @@ def schedops(workdir: Path, *args: str, env: dict[str, str] | None = None) -> su
 
 def _env(workdir: Path, extra: dict[str, str] | None) -> dict[str, str]:
     base = {k: v for k, v in os.environ.items() if not k.startswith(("SCHEDOPS_", "SLACK_", "DATABASE_URL"))}
-    return {**base, "PYTHONPATH": str(ROOT), "DATABASE_URL": f"sqlite+aiosqlite:///{workdir}/s.db", **(extra or {})}
+    return {
+        **base,
+        "PYTHONPATH": str(ROOT),
+        "DATABASE_URL": f"sqlite+aiosqlite:///{workdir}/s.db",
+        "PORT": "0",
+        **(extra or {}),
+    }
 
 
 @pytest.fixture
@@ -81,6 +88,16 @@ def test_export_then_import_round_trips_the_jobs(workdir: Path, tmp_path_factory
     (other / "exported.yml").write_text(exported.stdout)
     assert schedops(other, "jobs", "import", "exported.yml").returncode == 0
     assert schedops(other, "jobs", "export").stdout == exported.stdout
+
+
+def test_a_busy_port_is_one_clear_line(workdir: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = schedops(workdir, "run", env={"PORT": str(port)})
+    assert result.returncode == 1
+    assert f"cannot listen on 0.0.0.0:{port}" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_runs_of_an_unknown_job_say_so(workdir: Path) -> None:
