@@ -1,0 +1,181 @@
+"""``build_sitrep``: the whole situation, from a dozen indexed queries on two connections side by side.
+Never raises because the database is unreachable: that is what the sitrep then reports."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TypeVar
+
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from core.sitrep import catalogue, queries
+from core.sitrep.catalogue import Schedulable
+from core.sitrep.health import DEFAULT_RULES, HealthFacts, HealthRules, PendingApproval, evaluate_health
+from core.sitrep.model import FailingJob, JobCounts, PausedJob, RunningRun, RunSummary, Sitrep
+from core.sitrep.rows import failing_job, on_time_stats, run_stats, run_summary, running_run
+from core.sitrep.upcoming import upcoming_runs
+from core.storage.database import Database
+
+T = TypeVar("T")
+DATABASE_ERRORS = (SQLAlchemyError, OSError, TimeoutError)
+P50, P95 = 0.5, 0.95
+
+
+@dataclass(frozen=True, slots=True)
+class _Ask:
+    now: datetime
+    window: timedelta
+    scheduler_running: bool
+    default_timezone: str
+    rules: HealthRules
+    upcoming: int
+    recent: int
+    misfire_grace: timedelta
+
+    @property
+    def start(self) -> datetime:
+        return self.now - self.window
+
+
+async def build_sitrep(
+    db: Database,
+    *,
+    now: datetime,
+    window: timedelta = timedelta(hours=24),
+    scheduler_running: bool,
+    default_timezone: str,
+    rules: HealthRules = DEFAULT_RULES,
+    upcoming: int = 10,
+    recent: int = 10,
+    misfire_grace: timedelta = timedelta(minutes=5),
+    database_timeout: timedelta = timedelta(seconds=10),
+) -> Sitrep:
+    """The situation at ``now``; run figures cover the runs created in [now - window, now].
+
+    ``misfire_grace`` is the grace of jobs without their own (SCHEDOPS_MISFIRE_GRACE). Never raises because
+    the database is unreachable or slower than ``database_timeout``: the sitrep is then unhealthy, says why,
+    and leaves out what it could not read.
+    """
+    if now.tzinfo is None:
+        raise ValueError("now must be an aware datetime")
+    ask = _Ask(now, window, scheduler_running, default_timezone, rules, upcoming, recent, misfire_grace)
+    try:
+        async with asyncio.timeout(database_timeout.total_seconds()):
+            return await _sitrep(db, ask)
+    except DATABASE_ERRORS as error:
+        facts = HealthFacts(now, window, scheduler_running, database_error=_describe(error, database_timeout))
+        return Sitrep(
+            generated_at=now,
+            window=window,
+            timezone=default_timezone,
+            scheduler_running=scheduler_running,
+            database_error=facts.database_error,
+            health=evaluate_health(facts, rules),
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class _Figures:
+    counts: queries.StatusCounts
+    p50_ms: int | None
+    p95_ms: int | None
+    running: list[RunningRun]
+    recent: list[RunSummary]
+    jobs: JobCounts
+    paused: list[PausedJob]
+    soonest: list[Schedulable]
+
+
+@dataclass(frozen=True, slots=True)
+class _Judgements:
+    on_time: queries.OnTimeCounts
+    failing: list[FailingJob]
+    missed: dict[str, int]
+    approvals: list[PendingApproval]
+
+
+async def _sitrep(db: Database, ask: _Ask) -> Sitrep:
+    # Two connections side by side: the on-time count is the one query that must read table rows across
+    # the window; the other half is served by indexes alone. On two cores this nearly halves the wait.
+    # Both halves run to their end even when one fails: cancelling a query would strand its driver thread.
+    outcomes = await asyncio.gather(_read(db, _figures, ask), _read(db, _judgements, ask), return_exceptions=True)
+    _raise_first(*outcomes)
+    figures, judgements = outcomes
+    assert not isinstance(figures, BaseException) and not isinstance(judgements, BaseException)
+    facts = HealthFacts(
+        now=ask.now,
+        window=ask.window,
+        scheduler_running=ask.scheduler_running,
+        job_count=figures.jobs.total,
+        failing=judgements.failing,
+        running=figures.running,
+        missed_by_job=judgements.missed,
+        pending_approvals=judgements.approvals,
+    )
+    return Sitrep(
+        generated_at=ask.now,
+        window=ask.window,
+        timezone=ask.default_timezone,
+        scheduler_running=ask.scheduler_running,
+        health=evaluate_health(facts, ask.rules),
+        jobs=figures.jobs,
+        runs=run_stats(figures.counts, figures.p50_ms, figures.p95_ms),
+        on_time=on_time_stats(judgements.on_time),
+        failing_jobs=judgements.failing,
+        running=figures.running,
+        recent_runs=figures.recent,
+        upcoming=upcoming_runs(figures.soonest, ask.default_timezone, now=ask.now, limit=ask.upcoming),
+        paused_jobs=figures.paused,
+    )
+
+
+async def _figures(connection: AsyncConnection, ask: _Ask) -> _Figures:
+    window = (ask.start, ask.now)
+    counts = await queries.status_counts(connection, *window)
+    return _Figures(
+        counts=counts,
+        p50_ms=await queries.duration_percentile(connection, *window, fraction=P50, count=counts.timed),
+        p95_ms=await queries.duration_percentile(connection, *window, fraction=P95, count=counts.timed),
+        running=[running_run(row, ask.rules, ask.now) for row in await queries.running_runs(connection)],
+        recent=[run_summary(row) for row in await queries.recent_runs(connection, ask.recent)],
+        jobs=await catalogue.job_counts(connection),
+        paused=await catalogue.paused_jobs(connection),
+        soonest=await catalogue.soonest_jobs(connection, ask.upcoming),
+    )
+
+
+async def _judgements(connection: AsyncConnection, ask: _Ask) -> _Judgements:
+    window = (ask.start, ask.now)
+    graces = await catalogue.custom_graces(connection, ask.misfire_grace)
+    return _Judgements(
+        on_time=await queries.on_time_counts(connection, *window, graces=graces, default_grace=ask.misfire_grace),
+        failing=[failing_job(row) for row in await queries.failing_jobs(connection)],
+        missed=await queries.missed_by_job(connection, *window),
+        approvals=await queries.pending_approvals(connection),
+    )
+
+
+async def _read(db: Database, query: Callable[[AsyncConnection, _Ask], Awaitable[T]], ask: _Ask) -> T:
+    async with db.engine.connect() as connection:
+        return await query(connection, ask)
+
+
+def _raise_first(*outcomes: object) -> None:
+    """Raise the first error among ``outcomes``, a programming error before a database failure."""
+    errors = [outcome for outcome in outcomes if isinstance(outcome, BaseException)]
+    if errors:
+        raise next((error for error in errors if not isinstance(error, DATABASE_ERRORS)), errors[0])
+
+
+def _describe(error: BaseException, timeout: timedelta) -> str:
+    """A short account of why the database did not answer (the driver's own words, first line only)."""
+    if isinstance(error, TimeoutError):
+        return f"no answer within {timeout.total_seconds():g}s"
+    original = error.orig if isinstance(error, DBAPIError) and error.orig is not None else error
+    lines = str(original).strip().splitlines()
+    text = f"{type(original).__name__}: {lines[0]}" if lines else type(original).__name__
+    return text if len(text) <= 200 else text[:199] + "…"
