@@ -12,7 +12,7 @@ from typing import TypeVar
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from core.sitrep import catalogue, queries
+from core.sitrep import catalogue, queries, window
 from core.sitrep.catalogue import Schedulable
 from core.sitrep.health import DEFAULT_RULES, HealthFacts, HealthRules, PendingApproval, evaluate_health
 from core.sitrep.model import FailingJob, JobCounts, PausedJob, RunningRun, RunSummary, Sitrep
@@ -80,9 +80,10 @@ async def build_sitrep(
 
 @dataclass(frozen=True, slots=True)
 class _Figures:
-    counts: queries.StatusCounts
+    counts: window.StatusCounts
     p50_ms: int | None
     p95_ms: int | None
+    missed: dict[str, int]
     running: list[RunningRun]
     recent: list[RunSummary]
     jobs: JobCounts
@@ -92,9 +93,8 @@ class _Figures:
 
 @dataclass(frozen=True, slots=True)
 class _Judgements:
-    on_time: queries.OnTimeCounts
+    on_time: window.OnTimeCounts
     failing: list[FailingJob]
-    missed: dict[str, int]
     approvals: list[PendingApproval]
 
 
@@ -113,7 +113,7 @@ async def _sitrep(db: Database, ask: _Ask) -> Sitrep:
         job_count=figures.jobs.total,
         failing=judgements.failing,
         running=figures.running,
-        missed_by_job=judgements.missed,
+        missed_by_job=figures.missed,
         pending_approvals=judgements.approvals,
     )
     return Sitrep(
@@ -134,12 +134,13 @@ async def _sitrep(db: Database, ask: _Ask) -> Sitrep:
 
 
 async def _figures(connection: AsyncConnection, ask: _Ask) -> _Figures:
-    window = (ask.start, ask.now)
-    counts = await queries.status_counts(connection, *window)
+    span = (ask.start, ask.now)
+    counts = await window.status_counts(connection, *span)
     return _Figures(
         counts=counts,
-        p50_ms=await queries.duration_percentile(connection, *window, fraction=P50, count=counts.timed),
-        p95_ms=await queries.duration_percentile(connection, *window, fraction=P95, count=counts.timed),
+        p50_ms=await window.duration_percentile(connection, *span, fraction=P50, count=counts.timed),
+        p95_ms=await window.duration_percentile(connection, *span, fraction=P95, count=counts.timed),
+        missed=await window.missed_by_job(connection, *span),
         running=[running_run(row, ask.rules, ask.now) for row in await queries.running_runs(connection)],
         recent=[run_summary(row) for row in await queries.recent_runs(connection, ask.recent)],
         jobs=await catalogue.job_counts(connection),
@@ -149,18 +150,21 @@ async def _figures(connection: AsyncConnection, ask: _Ask) -> _Figures:
 
 
 async def _judgements(connection: AsyncConnection, ask: _Ask) -> _Judgements:
-    window = (ask.start, ask.now)
+    span = (ask.start, ask.now)
     graces = await catalogue.custom_graces(connection, ask.misfire_grace)
     return _Judgements(
-        on_time=await queries.on_time_counts(connection, *window, graces=graces, default_grace=ask.misfire_grace),
+        on_time=await window.on_time_counts(connection, *span, graces=graces, default_grace=ask.misfire_grace),
         failing=[failing_job(row) for row in await queries.failing_jobs(connection)],
-        missed=await queries.missed_by_job(connection, *window),
         approvals=await queries.pending_approvals(connection),
     )
 
 
 async def _read(db: Database, query: Callable[[AsyncConnection, _Ask], Awaitable[T]], ask: _Ask) -> T:
     async with db.engine.connect() as connection:
+        if connection.dialect.name == "postgresql":
+            # asyncpg prepares statements; after five runs PostgreSQL may switch to a generic plan that
+            # cannot see how narrow the window is, and the on-time count became ten times slower with it.
+            await connection.exec_driver_sql("SET LOCAL plan_cache_mode = force_custom_plan")
         return await query(connection, ask)
 
 

@@ -8,7 +8,8 @@ from core.runs import ErrorClass, RunStatus, RunTrigger
 from core.sitrep.catalogue import timeout_of
 from core.sitrep.health import HealthRules
 from core.sitrep.model import FailingJob, OnTimeStats, RunningRun, RunStats, RunSummary
-from core.sitrep.queries import OUTCOMES, AnyRow, OnTimeCounts, StatusCounts
+from core.sitrep.queries import OUTCOMES, AnyRow
+from core.sitrep.window import OnTimeCounts, StatusCounts
 
 TAIL_LINES = 10
 TAIL_CHARS = 1000
