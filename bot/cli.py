@@ -11,12 +11,19 @@ from pathlib import Path
 
 from bot import text
 from bot.health import HealthServerError
+from bot.health.probe import scheduler_answers
 from bot.runtime import read_jobs_file, serve
+from core.audit import query_audit, render_audit
 from core.clock import utc_now
 from core.config import ConfigError, Settings, load_settings
+from core.durations import parse_duration
 from core.jobs.export import export_jobs_yaml, import_jobs
 from core.jobs.jobsfile import JobsFileError, load_jobs_file
 from core.logs import configure_logging
+from core.sitrep.health import HealthRules
+from core.sitrep.job_report import build_job_report
+from core.sitrep.report import build_sitrep
+from core.sitrep.text import render_job_report, render_sitrep
 from core.storage.database import Database
 from core.storage.jobs_store import JobStore
 from core.storage.runs_store import RunStore
@@ -37,6 +44,13 @@ def _parser() -> argparse.ArgumentParser:
     jobs.add_parser("export", help="print every job as a jobs file (YAML) on stdout")
     importer = jobs.add_parser("import", help="create or update the jobs in FILE")
     importer.add_argument("file", type=Path)
+    sitrep = commands.add_parser("sitrep", help="the situation report (or one job's report)")
+    sitrep.add_argument("job_id", nargs="?")
+    sitrep.add_argument("--window", default="24h", help="how far back to look (default 24h)")
+    audit = commands.add_parser("audit", help="the audit log, newest first")
+    audit.add_argument("--actor")
+    audit.add_argument("--action")
+    audit.add_argument("-n", "--limit", type=int, default=50)
     runs = commands.add_parser("runs", help="recent runs of a job")
     runs.add_argument("job_id")
     runs.add_argument("-n", "--limit", type=int, default=20)
@@ -82,6 +96,10 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     }
     if args.command == "jobs":
         return _with_database(settings, handlers[args.jobs_command])
+    if args.command == "sitrep":
+        return _with_database(settings, lambda db: _sitrep(db, settings, args.job_id, args.window))
+    if args.command == "audit":
+        return _with_database(settings, lambda db: _audit(db, args.actor, args.action, args.limit))
     return _with_database(settings, lambda db: _runs(db, args.job_id, args.limit))
 
 
@@ -123,6 +141,35 @@ async def _jobs_import(db: Database, path: Path) -> int:
 async def _runs(db: Database, job_id: str, limit: int) -> int:
     await JobStore(db).require(job_id)
     print(text.runs_table(await RunStore(db).recent(job_id, limit)))
+    return 0
+
+
+async def _sitrep(db: Database, settings: Settings, job_id: str | None, window: str) -> int:
+    now = utc_now()
+    if job_id is not None:
+        report = await build_job_report(
+            db, job_id, now=now, default_timezone=settings.timezone, misfire_grace=settings.misfire_grace
+        )
+        print(render_job_report(report))
+        return 0
+    running = await scheduler_answers(settings.port)
+    sitrep = await build_sitrep(
+        db,
+        now=now,
+        window=parse_duration(window),
+        scheduler_running=running,
+        default_timezone=settings.timezone,
+        rules=HealthRules.from_settings(settings),
+        misfire_grace=settings.misfire_grace,
+    )
+    print(render_sitrep(sitrep))
+    if not running:
+        print(f"(no schedops answered on 127.0.0.1:{settings.port}/readyz, so the scheduler counts as not running)")
+    return 0
+
+
+async def _audit(db: Database, actor: str | None, action: str | None, limit: int) -> int:
+    print(render_audit(await query_audit(db, actor=actor, action=action, limit=limit)))
     return 0
 
 

@@ -9,19 +9,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from collections.abc import Callable
-from dataclasses import dataclass
 
-from bot.health import HealthServer, Metrics
+from bot.health import HealthServer
+from bot.services import Services
+from bot.slack.session import SlackSession
 from core.clock import utc_now
 from core.config import Settings
-from core.engine import Engine
-from core.events import EventBus
-from core.executors.defaults import DefaultExecutors, default_executors
 from core.jobs.jobsfile import load_jobs_file
 from core.jobs.spec import JobSpec
 from core.jobs.sync import sync_jobs
-from core.storage.database import Database
 
 log = logging.getLogger("schedops")
 
@@ -29,41 +25,6 @@ SLACK_NOT_CONFIGURED = (
     "Slack is not configured: running the scheduler only. To connect Slack, create the app from "
     "manifest.yml and set SLACK_BOT_TOKEN (xoxb-...) and SLACK_APP_TOKEN (xapp-...); see README, 'Slack app setup'."
 )
-
-
-@dataclass
-class Services:
-    """Everything a running schedops holds, built once from Settings."""
-
-    settings: Settings
-    db: Database
-    events: EventBus
-    executors: DefaultExecutors
-    engine: Engine
-    metrics: Metrics
-    slack_connected: Callable[[], bool] | None = None  # None: Slack is not configured, readiness ignores it
-
-    @classmethod
-    def build(cls, settings: Settings) -> Services:
-        db = Database(settings.database_url.get_secret_value())
-        events = EventBus()
-        executors = default_executors()
-        engine = Engine(
-            db,
-            executors=executors,
-            events=events,
-            clock=utc_now,
-            default_timezone=settings.timezone,
-            misfire_grace=settings.misfire_grace,
-            run_retention=settings.run_retention,
-        )
-        metrics = Metrics(scheduler_running=lambda: engine.running)
-        metrics.subscribe(events)  # before the engine starts, so runs recovered at start-up are counted
-        return cls(settings, db, events, executors, engine, metrics)
-
-    async def close(self) -> None:
-        await self.executors.aclose()
-        await self.db.close()
 
 
 def read_jobs_file(settings: Settings) -> list[JobSpec] | None:
@@ -83,6 +44,7 @@ async def serve(settings: Settings, specs: list[JobSpec] | None) -> None:
             log.info("jobs file %s: %s", settings.jobs_file, report.summary())
         else:
             log.info("no jobs file (set SCHEDOPS_JOBS_FILE or create jobs.yml); jobs come from the database")
+        slack = await SlackSession.attach(services) if settings.slack_configured else None
         await services.engine.start()
         health = HealthServer(
             settings.port,
@@ -93,11 +55,15 @@ async def serve(settings: Settings, specs: list[JobSpec] | None) -> None:
         )
         try:
             await health.start()
-            if not settings.slack_configured:
+            if slack is None:
                 log.info(SLACK_NOT_CONFIGURED)
+            else:
+                slack.start()
             await stop.wait()
             log.info("stopping: letting running jobs finish for up to %s", settings.shutdown_timeout)
         finally:
+            if slack is not None:
+                await slack.close()
             await health.stop()
             await services.engine.shutdown(grace=settings.shutdown_timeout)
     finally:

@@ -15,7 +15,7 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from core.durations import DurationError, parse_duration
@@ -110,6 +110,18 @@ class Settings(BaseSettings):
     def _empty_secret(cls, value: Any) -> Any:
         return None if value == "" else value
 
+    @model_validator(mode="after")
+    def _slack_tokens(self) -> Settings:
+        bot, app = self.slack_bot_token, self.slack_app_token
+        if (bot is None) != (app is None):
+            missing = "SLACK_APP_TOKEN" if app is None else "SLACK_BOT_TOKEN"
+            raise ValueError(f"{missing}: set it too; Slack needs both SLACK_BOT_TOKEN and SLACK_APP_TOKEN")
+        if bot is not None and not bot.get_secret_value().startswith("xoxb-"):
+            raise ValueError("SLACK_BOT_TOKEN: expected a bot token starting with xoxb-")
+        if app is not None and not app.get_secret_value().startswith("xapp-"):
+            raise ValueError("SLACK_APP_TOKEN: expected an app-level token starting with xapp- (connections:write)")
+        return self
+
     @property
     def slack_configured(self) -> bool:
         return self.slack_bot_token is not None and self.slack_app_token is not None
@@ -170,8 +182,10 @@ def _unknown_variables(values: Mapping[str, str]) -> list[str]:
 
 
 def _describe(error: Any) -> str:
-    name = str(error["loc"][0]) if error["loc"] else "configuration"
     message = str(error["msg"]).removeprefix("Value error, ")
+    if not error["loc"]:
+        return message  # a rule across variables names them itself
+    name = str(error["loc"][0])
     if name in {"SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SCHEDOPS_SIGNING_SECRET", "DATABASE_URL"}:
         return f"{name}: {message}"
     shown = repr(error.get("input"))

@@ -97,6 +97,19 @@ class ApprovalService:
         """The signed value for ``approval``'s approve or deny button; valid until the request expires."""
         return sign_decision(self._signer, approval.id, decision, expires_at=approval.expires_at)
 
+    def approval_id_of(self, token: str) -> str | None:
+        """The request a token we signed is for (expired or not); None for any other string."""
+        try:
+            return read_decision(self._signer, token, now=self._clock()).approval_id
+        except SignatureExpired as expired:
+            value = expired.value
+        except BadSignature:
+            return None
+        try:
+            return parse_decision(value).approval_id
+        except BadSignature:
+            return None
+
     async def set_message(self, approval_id: str, *, channel_id: str, message_ts: str) -> None:
         """Remember where the request was posted, so its message can be updated later."""
         await self.store.set_message(approval_id, channel_id=channel_id, message_ts=message_ts)

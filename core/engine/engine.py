@@ -106,6 +106,10 @@ class Engine:
             await asyncio.wait_for(self.events.drain(), timeout=5)
         log.info("scheduler stopped")
 
+    async def wait_idle(self, seconds: float = 30) -> None:
+        """Wait (up to ``seconds``) until no run is in progress."""
+        await self._runner.wait_all(seconds)
+
     # -- JobControl --------------------------------------------------------------------------------------
 
     async def add_job(self, spec: JobSpec, *, actor: str | None) -> StoredJob:

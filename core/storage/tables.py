@@ -122,6 +122,8 @@ class RunRow(Base):
         Index("ix_runs_job_id_id", "job_id", "id"),
         # "runs in the last 24 h by status"
         Index("ix_runs_created_at_status", "created_at", "status"),
+        # the sitrep's counts and duration percentiles over a window, read from the index alone
+        Index("ix_runs_created_at_status_duration_ms", "created_at", "status", "duration_ms"),
         Index(
             "ix_runs_running",
             "job_id",
@@ -203,3 +205,18 @@ class SecretRow(Base):
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(SecretText())
     created_at: Mapped[datetime]
+
+
+class AlertRow(Base):
+    """The open failure alert of a job (where it was posted), so repeats go to its thread and a recovery
+    updates it, across restarts too. One row per job; ``resolved_at`` set once the job succeeded again."""
+
+    __tablename__ = "alerts"
+
+    job_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    channel_id: Mapped[str] = mapped_column(String(32))
+    message_ts: Mapped[str] = mapped_column(String(32))
+    first_run_id: Mapped[int] = mapped_column(RunId)
+    failures: Mapped[int] = mapped_column(Integer)
+    opened_at: Mapped[datetime]
+    resolved_at: Mapped[datetime | None]

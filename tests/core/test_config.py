@@ -59,8 +59,25 @@ def test_the_environment_wins_over_dotenv_and_secrets_come_from_files(tmp_path: 
     token = tmp_path / "token"
     token.write_text("xoxb-from-file\n")
     settings = load_settings(
-        {"SCHEDOPS_ADMINS": "U_ALICE, U_BOB", "SLACK_BOT_TOKEN_FILE": str(token)}, env_file=env_file
+        {"SCHEDOPS_ADMINS": "U_ALICE, U_BOB", "SLACK_BOT_TOKEN_FILE": str(token), "SLACK_APP_TOKEN": "xapp-1"},
+        env_file=env_file,
     )
     assert settings.timezone == "Europe/Berlin"
     assert settings.admins == frozenset({"U_ALICE", "U_BOB"})
     assert settings.slack_bot_token is not None and settings.slack_bot_token.get_secret_value() == "xoxb-from-file"
+
+
+@pytest.mark.parametrize(
+    ("environ", "expected"),
+    [
+        ({"SLACK_BOT_TOKEN": "xoxb-1"}, "SLACK_APP_TOKEN: set it too"),
+        ({"SLACK_APP_TOKEN": "xapp-1"}, "SLACK_BOT_TOKEN: set it too"),
+        ({"SLACK_BOT_TOKEN": "xoxp-1", "SLACK_APP_TOKEN": "xapp-1"}, "SLACK_BOT_TOKEN: expected a bot token"),
+        ({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xoxb-2"}, "SLACK_APP_TOKEN: expected an app-level token"),
+    ],
+)
+def test_it_refuses_incomplete_or_swapped_slack_tokens(environ: dict[str, str], expected: str) -> None:
+    with pytest.raises(ConfigError) as refused:
+        load_settings(environ, env_file=None)
+    assert refused.value.lines[0].startswith(expected)
+    assert "xoxb-1" not in str(refused.value) and "xoxp-1" not in str(refused.value)

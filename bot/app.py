@@ -1,0 +1,61 @@
+"""The Slack app: a Bolt AsyncApp in Socket Mode, built by a factory from Settings and Services."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.alerts import FailureAlerts
+from bot.context import BotContext
+from bot.digest import DigestExecutor
+from bot.fixit_runner import FixitRunner
+from bot.listeners import register_listeners
+from bot.services import Services
+from bot.views.common import notice_message
+from core.approvals import ApprovalService
+
+log = logging.getLogger(__name__)
+
+SORRY = "Sorry, that did not work. The details are in schedops' log."
+
+
+async def create_app(services: Services, client: AsyncWebClient) -> tuple[AsyncApp, BotContext]:
+    """The Bolt app with every listener registered, and the context they share.
+
+    ``process_before_response=True``: each listener acks first and hands slow work to a background task, so
+    the ack leaves as soon as the listener returns (Bolt's default polls for it every 10 ms).
+    """
+    settings = services.settings
+    approvals = await ApprovalService.create(
+        services.db,
+        settings,
+        control=services.engine,
+        run_fixit=FixitRunner(services, client),
+        clock=services.engine.clock,
+    )
+    app = AsyncApp(
+        client=client,
+        process_before_response=True,
+        # Socket Mode requests are authenticated by the socket; token verification of payloads is not used.
+        request_verification_enabled=False,
+        ignoring_self_events_enabled=True,
+    )
+    ctx = BotContext(settings, services, approvals, client, services.engine.clock)
+    register_listeners(app, ctx)
+    app.error(_error_handler)
+    services.executors.register("digest", DigestExecutor(services, client))
+    FailureAlerts(services, client).subscribe()
+    return app, ctx
+
+
+async def _error_handler(error: Exception, body: dict[str, Any], respond: Any = None) -> None:
+    """The one place an unexpected listener error ends: logged in full, answered in plain words."""
+    log.error("listener failed on %s", body.get("type") or body.get("command"), exc_info=error)
+    if respond is not None:
+        try:
+            await respond(response_type="ephemeral", replace_original=False, **notice_message(SORRY))
+        except Exception:
+            log.exception("could not tell the user about the failure")

@@ -1,0 +1,89 @@
+"""What every Slack listener needs, built once: services, the approval workflow, the Slack client, and a
+place to run slow work after the ack."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Coroutine
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any
+
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.services import Services
+from bot.views.common import notice_message
+from core.approvals import ApprovalService
+from core.clock import Clock
+from core.config import Settings
+from core.fixit.store import PlanStore
+
+log = logging.getLogger(__name__)
+
+Respond = Callable[..., Awaitable[Any]]
+
+
+@dataclass(frozen=True, slots=True)
+class MessageRef:
+    channel: str
+    ts: str
+
+
+@dataclass(frozen=True, slots=True)
+class Deciding:
+    """The approval being decided and the message its buttons were on."""
+
+    approval_id: str
+    message: MessageRef
+
+
+# Set by the approval click handler for the task that decides, so the fix-it runner (called deep inside
+# the approval service) can show its progress on the request's own message.
+deciding: ContextVar[Deciding | None] = ContextVar("deciding", default=None)
+
+PROBLEM = (
+    "Sorry, something went wrong while {what}. Nothing was left half-done that I know of; the details are in "
+    "schedops' log."
+)
+
+
+@dataclass
+class BotContext:
+    settings: Settings
+    services: Services
+    approvals: ApprovalService
+    client: AsyncWebClient
+    clock: Clock
+    plans: PlanStore = field(init=False)
+    _tasks: set[asyncio.Task[None]] = field(default_factory=set, init=False)
+
+    def __post_init__(self) -> None:
+        self.plans = PlanStore(self.services.db)
+
+    @property
+    def default_timezone(self) -> str:
+        return self.settings.timezone
+
+    def spawn(self, work: Coroutine[Any, Any, None], *, what: str, respond: Respond | None = None) -> None:
+        """Run ``work`` after the ack. If it fails, log it and tell the user in plain words (no trace)."""
+        task = asyncio.get_running_loop().create_task(self._guarded(work, what, respond))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def drain(self) -> None:
+        while self._tasks:
+            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+
+    async def _guarded(self, work: Coroutine[Any, Any, None], what: str, respond: Respond | None) -> None:
+        try:
+            await work
+        except Exception:
+            log.exception("failed while %s", what)
+            if respond is not None:
+                try:
+                    await respond(
+                        response_type="ephemeral", replace_original=False, **notice_message(PROBLEM.format(what=what))
+                    )
+                except Exception:
+                    log.exception("could not tell the user about the failure")

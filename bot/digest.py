@@ -1,0 +1,41 @@
+"""Digest jobs: post the sitrep to a channel on the job's schedule (optionally only when not healthy)."""
+
+from __future__ import annotations
+
+import aiohttp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.reports import current_sitrep
+from bot.services import Services
+from bot.views.sitrep import sitrep_message
+from core.jobs.spec import DigestJob, JobSpec
+from core.runs import ErrorClass, ExecutionResult, RunStatus
+from core.sitrep.model import HealthLevel
+
+# Slack errors that retrying cannot fix: the channel or the app's access to it is wrong.
+_PERMANENT = {"channel_not_found", "not_in_channel", "is_archived", "invalid_auth", "account_inactive", "missing_scope"}
+
+
+class DigestExecutor:
+    def __init__(self, services: Services, client: AsyncWebClient) -> None:
+        self._services = services
+        self._client = client
+
+    async def execute(self, spec: JobSpec) -> ExecutionResult:
+        assert isinstance(spec, DigestJob)
+        sitrep = await current_sitrep(self._services, window=spec.window)
+        if spec.only_when_unhealthy and sitrep.health.level is HealthLevel.HEALTHY:
+            return ExecutionResult(status=RunStatus.SUCCEEDED, result={"posted": False, "health": "healthy"})
+        try:
+            posted = await self._client.chat_postMessage(channel=spec.channel, **sitrep_message(sitrep))
+        except SlackApiError as error:
+            code = str(error.response.get("error"))
+            kind = ErrorClass.PERMANENT if code in _PERMANENT else ErrorClass.TRANSIENT
+            return ExecutionResult.failure(f"Slack refused the digest: {code}", kind)
+        except (aiohttp.ClientError, TimeoutError) as error:
+            return ExecutionResult.failure(f"Slack unreachable: {type(error).__name__}", ErrorClass.TRANSIENT)
+        return ExecutionResult(
+            status=RunStatus.SUCCEEDED,
+            result={"posted": True, "ts": posted["ts"], "health": sitrep.health.level.value},
+        )

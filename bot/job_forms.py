@@ -1,0 +1,44 @@
+"""The job form: opened by `/jobs new` and `/jobs edit ID`, submitted through the view listener."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.context import BotContext, Respond
+from bot.parsing import JOBS_USAGE
+from bot.views.common import error_message
+from bot.views.job_form import job_form_modal
+
+SHELL_OFF = "shell jobs can't be added or changed from Slack (SCHEDOPS_ALLOW_SHELL_FROM_SLACK is off)"
+
+
+async def open_form(ctx: BotContext, trigger_id: str, channel_id: str, job_id: str | None, respond: Respond) -> None:
+    """Open the form (trigger ids expire after 3 s, so this runs straight after the ack)."""
+    existing = None
+    if job_id is not None:
+        job = await ctx.services.engine.jobs.get(job_id)
+        if job is None:
+            await respond(**error_message(f"no job with id `{job_id}` — `/jobs` lists them", JOBS_USAGE))
+            return
+        if job.spec.kind == "shell" and not ctx.settings.allow_shell_from_slack:
+            await respond(**error_message(f"`{job_id}` is a shell job: {SHELL_OFF}", JOBS_USAGE))
+            return
+        existing = job.spec
+    view = job_form_modal(
+        existing=existing, allow_shell=ctx.settings.allow_shell_from_slack, private_metadata=channel_id
+    )
+    await ctx.client.views_open(trigger_id=trigger_id, view=view)
+
+
+def channel_responder(ctx: BotContext, channel_id: str, user_id: str) -> Respond:
+    """A ``respond`` for surfaces without a response_url (modals): ephemeral to the user in the channel the
+    form was opened from, or a message in that channel for in_channel replies."""
+
+    async def respond(response_type: str = "ephemeral", **message: Any) -> None:
+        message.pop("replace_original", None)
+        if response_type == "in_channel":
+            await ctx.client.chat_postMessage(channel=channel_id, **message)
+        else:
+            await ctx.client.chat_postEphemeral(channel=channel_id, user=user_id, **message)
+
+    return respond

@@ -1,0 +1,15 @@
+"""Slack listeners, one per file, registered by surface."""
+
+from __future__ import annotations
+
+from slack_bolt.async_app import AsyncApp
+
+from bot.context import BotContext
+from bot.listeners import actions, commands, events, views
+
+
+def register_listeners(app: AsyncApp, ctx: BotContext) -> None:
+    commands.register(app, ctx)
+    actions.register(app, ctx)
+    views.register(app, ctx)
+    events.register(app, ctx)

@@ -1,0 +1,82 @@
+"""Approve / Deny: verify the signed token, decide once, then show the outcome on the request itself."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+
+from bot.context import BotContext, Deciding, MessageRef, Respond, deciding
+from bot.views.approvals import approval_decided_message, refusal_message
+from core.approvals import Approval, ApprovalAction, ApprovalRefused
+from core.fixit.describe import describe_plan, describe_result
+from core.fixit.model import FixitResult
+
+log = logging.getLogger(__name__)
+
+
+def handler(ctx: BotContext) -> Any:
+    async def on_decision(ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+        await ack()
+        ctx.spawn(
+            _decide(ctx, body, str(action.get("value", "")), respond), what="recording your decision", respond=respond
+        )
+
+    return on_decision
+
+
+async def _decide(ctx: BotContext, body: dict[str, Any], token: str, respond: Respond) -> None:
+    actor = body["user"]["id"]
+    message = _message_ref(body)
+    approval_id = ctx.approvals.approval_id_of(token)
+    deciding.set(Deciding(approval_id, message) if message and approval_id else None)
+    try:
+        approval = await ctx.approvals.decide(token, actor=actor, channel_id=message.channel if message else None)
+    except ApprovalRefused as refusal:
+        await respond(response_type="ephemeral", replace_original=False, **refusal_message(refusal))
+        return
+    await _show_outcome(ctx, approval, message, respond)
+
+
+async def _show_outcome(ctx: BotContext, approval: Approval, message: MessageRef | None, respond: Respond) -> None:
+    """Replace the request (and its buttons, so nobody clicks a spent request) with how it ended."""
+    details, result = await describe(ctx, approval)
+    view = approval_decided_message(approval, details=details, result=result)
+    if message is not None:
+        try:
+            await ctx.client.chat_update(channel=message.channel, ts=message.ts, **view)
+            return
+        except SlackApiError as error:
+            log.info(
+                "chat.update of approval %s failed (%s); replacing it through response_url",
+                approval.id,
+                error.response.get("error"),
+            )
+    await respond(replace_original=True, **view)
+
+
+async def describe(ctx: BotContext, approval: Approval) -> tuple[list[str], str | None]:
+    """What the request asked for, and how it ended, in words."""
+    request = approval.request
+    outcome = approval.outcome if isinstance(approval.outcome, dict) else {}
+    if request.action is ApprovalAction.FIXIT and request.plan_id:
+        details = describe_plan((await ctx.plans.get_plan(request.plan_id)).plan).splitlines()
+        if "plan_id" in outcome:
+            return details, describe_result(FixitResult.model_validate(outcome))
+    else:
+        details = [request.describe()]
+    if "error" in outcome:
+        return details, f"Failed: {outcome['error']}"
+    if "run_id" in outcome:
+        return details, f"Run {outcome['run_id']} started."
+    return details, None
+
+
+def _message_ref(body: dict[str, Any]) -> MessageRef | None:
+    container = body.get("container") or {}
+    channel = container.get("channel_id") or (body.get("channel") or {}).get("id")
+    ts = container.get("message_ts") or (body.get("message") or {}).get("ts")
+    if container.get("is_ephemeral") or not channel or not ts:
+        return None
+    return MessageRef(str(channel), str(ts))

@@ -1,0 +1,23 @@
+"""Previous / Next on the job list: the same message, another page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.context import BotContext, Respond
+from bot.views.jobs import jobs_list_message
+
+
+def handler(ctx: BotContext) -> Any:
+    async def on_page(ack: Any, action: dict[str, Any], respond: Respond) -> None:
+        await ack()
+        value = str(action.get("value", "1"))
+        page = int(value) if value.isdigit() else 1
+        ctx.spawn(_turn(ctx, page, respond), what="turning the page", respond=respond)
+
+    return on_page
+
+
+async def _turn(ctx: BotContext, page: int, respond: Respond) -> None:
+    jobs = await ctx.services.engine.jobs.list()
+    await respond(replace_original=True, **jobs_list_message(jobs, page=page))

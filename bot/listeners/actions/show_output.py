@@ -1,0 +1,27 @@
+"""Show output: the run's whole kept output in a modal (opened at once: trigger ids expire in 3 s)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.context import BotContext, Respond
+from bot.views.common import notice_message
+from bot.views.output import output_modal
+from core.storage.runs_store import RunLookupError
+
+
+def handler(ctx: BotContext) -> Any:
+    async def on_show_output(ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
+        await ack()
+        ctx.spawn(_open(ctx, body, str(action.get("value", "")), respond), what="opening the output", respond=respond)
+
+    return on_show_output
+
+
+async def _open(ctx: BotContext, body: dict[str, Any], value: str, respond: Respond) -> None:
+    try:
+        run = await ctx.services.engine.runs.get(int(value))
+    except (ValueError, RunLookupError):
+        await respond(replace_original=False, **notice_message("That run is no longer in the history."))
+        return
+    await ctx.client.views_open(trigger_id=body["trigger_id"], view=output_modal(run))

@@ -1,0 +1,65 @@
+"""/jobs: list, inspect and change scheduled jobs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot import acting, job_forms
+from bot.context import BotContext, Respond
+from bot.parsing import JOBS_USAGE, JobsRequest, ParseError, parse_jobs
+from bot.views.common import error_message
+from bot.views.jobs import export_message, history_message, job_detail_message, jobs_help, jobs_list_message
+from core.approvals import ActionRequest
+from core.jobs.export import export_jobs_yaml
+
+_CHANGES = {
+    "run": ActionRequest.run_job,
+    "pause": ActionRequest.pause_job,
+    "resume": ActionRequest.resume_job,
+    "remove": ActionRequest.remove_job,
+}
+
+
+def handler(ctx: BotContext) -> Any:
+    async def on_jobs(ack: Any, command: dict[str, Any], respond: Respond) -> None:
+        try:
+            request = parse_jobs(command.get("text", ""))
+        except ParseError as error:
+            await ack(**error_message(error.problem, error.usage))
+            return
+        if request.action == "help":
+            await ack(**jobs_help())
+            return
+        await ack()
+        ctx.spawn(_answer(ctx, request, command, respond), what=f"running /jobs {request.action}", respond=respond)
+
+    return on_jobs
+
+
+async def _answer(ctx: BotContext, request: JobsRequest, command: dict[str, Any], respond: Respond) -> None:
+    actor, channel = command["user_id"], command["channel_id"]
+    if request.action in _CHANGES:
+        assert request.job_id is not None
+        change = _CHANGES[request.action](request.job_id)
+        await acting.submit(ctx, change, actor=actor, channel_id=channel, respond=respond, usage=JOBS_USAGE)
+    elif request.action in {"new", "edit"}:
+        await job_forms.open_form(ctx, command["trigger_id"], channel, request.job_id, respond)
+    else:
+        await respond(**await _look(ctx, request))
+
+
+async def _look(ctx: BotContext, request: JobsRequest) -> dict[str, Any]:
+    jobs = ctx.services.engine.jobs
+    if request.action == "list":
+        return dict(jobs_list_message(await jobs.list(), page=request.number or 1))
+    if request.action == "export":
+        return dict(export_message(export_jobs_yaml([job.spec for job in await jobs.list()])))
+    assert request.job_id is not None
+    job = await jobs.get(request.job_id)
+    if job is None:
+        return dict(error_message(f"no job with id `{request.job_id}` — `/jobs` lists them", JOBS_USAGE))
+    if request.action == "show":
+        upcoming = await ctx.services.engine.upcoming(job.id, 5)
+        return dict(job_detail_message(job, upcoming=upcoming, default_timezone=ctx.default_timezone))
+    runs = await ctx.services.engine.runs.recent(job.id, request.number or 10)
+    return dict(history_message(job.id, runs))

@@ -1,0 +1,40 @@
+"""/sitrep: the whole picture in the channel, or one job's report."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.context import BotContext, Respond
+from bot.parsing import ParseError, SitrepRequest, parse_sitrep
+from bot.reports import current_sitrep, job_report
+from bot.views.common import error_message
+from bot.views.sitrep import job_report_message, sitrep_help, sitrep_message
+from core.storage.jobs_store import JobLookupError
+
+
+def handler(ctx: BotContext) -> Any:
+    async def on_sitrep(ack: Any, command: dict[str, Any], respond: Respond) -> None:
+        try:
+            request = parse_sitrep(command.get("text", ""))
+        except ParseError as error:
+            await ack(**error_message(error.problem, error.usage))
+            return
+        if request.help:
+            await ack(**sitrep_help())
+            return
+        await ack()
+        ctx.spawn(_answer(ctx, request, respond), what="building the sitrep", respond=respond)
+
+    return on_sitrep
+
+
+async def _answer(ctx: BotContext, request: SitrepRequest, respond: Respond) -> None:
+    if request.job_id is None:
+        await respond(response_type="in_channel", **sitrep_message(await current_sitrep(ctx.services)))
+        return
+    try:
+        report = await job_report(ctx.services, request.job_id)
+    except JobLookupError as error:
+        await respond(**error_message(f"{error} — `/jobs` lists them", "`/sitrep JOB_ID`"))
+        return
+    await respond(response_type="in_channel", **job_report_message(report))

@@ -1,0 +1,50 @@
+"""The job form's submission: invalid input is shown inline in the form; a valid job is added or changed
+by the usual rules (admins at once, anyone else through an approval request)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import ValidationError
+
+from bot import acting
+from bot.context import BotContext
+from bot.job_forms import SHELL_OFF, channel_responder
+from bot.parsing import JOBS_USAGE
+from bot.views.job_form import form_errors, read_form_metadata, read_job_form
+from core.approvals import ActionRequest
+from core.jobs.spec import parse_job
+
+
+def handler(ctx: BotContext) -> Any:
+    async def on_job_form(ack: Any, body: dict[str, Any], view: dict[str, Any]) -> None:
+        meta = read_form_metadata(view.get("private_metadata", ""))
+        editing = meta.job_id is not None
+        # One primary-key read before the ack: errors must travel in the ack to show in the form.
+        existing = await ctx.services.engine.jobs.get(meta.job_id) if meta.job_id else None
+        data = read_job_form(
+            view["state"]["values"],
+            private_metadata=view.get("private_metadata", ""),
+            existing=existing.spec if existing else None,
+        )
+        try:
+            spec = parse_job(data)
+        except ValidationError as error:
+            await ack(response_action="errors", errors=form_errors(error, editing=editing))
+            return
+        problems = []
+        if spec.kind == "shell" and not ctx.settings.allow_shell_from_slack:
+            problems.append(f"kind: {SHELL_OFF}")
+        if not editing and await ctx.services.engine.jobs.get(spec.id) is not None:
+            problems.append(f"id: a job with id {spec.id} already exists; use /jobs edit {spec.id}")
+        if problems:
+            await ack(response_action="errors", errors=form_errors(problems, editing=editing))
+            return
+        await ack()
+        actor = body["user"]["id"]
+        respond = channel_responder(ctx, meta.context, actor)
+        request = ActionRequest.update_job(spec) if editing else ActionRequest.add_job(spec)
+        work = acting.submit(ctx, request, actor=actor, channel_id=meta.context, respond=respond, usage=JOBS_USAGE)
+        ctx.spawn(work, what="saving the job", respond=respond)
+
+    return on_job_form

@@ -1,0 +1,49 @@
+"""Everything a running schedops holds, built once from Settings."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from bot.health import Metrics
+from core.clock import utc_now
+from core.config import Settings
+from core.engine import Engine
+from core.events import EventBus
+from core.executors.defaults import DefaultExecutors, default_executors
+from core.storage.database import Database
+
+
+@dataclass
+class Services:
+    """Everything a running schedops holds, built once from Settings."""
+
+    settings: Settings
+    db: Database
+    events: EventBus
+    executors: DefaultExecutors
+    engine: Engine
+    metrics: Metrics
+    slack_connected: Callable[[], bool] | None = None  # None: Slack is not configured, readiness ignores it
+
+    @classmethod
+    def build(cls, settings: Settings) -> Services:
+        db = Database(settings.database_url.get_secret_value())
+        events = EventBus()
+        executors = default_executors()
+        engine = Engine(
+            db,
+            executors=executors,
+            events=events,
+            clock=utc_now,
+            default_timezone=settings.timezone,
+            misfire_grace=settings.misfire_grace,
+            run_retention=settings.run_retention,
+        )
+        metrics = Metrics(scheduler_running=lambda: engine.running)
+        metrics.subscribe(events)  # before the engine starts, so runs recovered at start-up are counted
+        return cls(settings, db, events, executors, engine, metrics)
+
+    async def close(self) -> None:
+        await self.executors.aclose()
+        await self.db.close()

@@ -1,0 +1,81 @@
+"""Slack for a running schedops: the app, its listeners, alerts and digests, and a connection that keeps
+trying. Slack being unreachable or rejecting a token never stops the scheduler: it is logged in one line,
+/readyz reports it, and the connection is retried with backoff."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from contextlib import suppress
+
+import aiohttp
+from slack_sdk.errors import SlackApiError
+
+from bot.app import create_app
+from bot.context import BotContext
+from bot.services import Services
+from bot.slack.client import make_web_client
+from bot.slack.connection import SlackConnection
+
+log = logging.getLogger(__name__)
+
+RETRY_MAX_SECONDS = 60.0
+
+
+class SlackSession:
+    def __init__(self, services: Services, connection: SlackConnection, ctx: BotContext) -> None:
+        self._services = services
+        self._connection = connection
+        self.ctx = ctx
+        self._tasks: list[asyncio.Task[None]] = []
+
+    @classmethod
+    async def attach(cls, services: Services, *, ping_interval: float = 10) -> SlackSession:
+        """Build the app and hook alerts and digests into the services (before the engine starts)."""
+        settings = services.settings
+        assert settings.slack_app_token is not None
+        client = make_web_client(settings)
+        app, ctx = await create_app(services, client)
+        connection = SlackConnection(
+            app,
+            settings.slack_app_token.get_secret_value(),
+            observe_ack=services.metrics.observe_ack,
+            ping_interval=ping_interval,
+        )
+        services.slack_connected = connection.connected
+        return cls(services, connection, ctx)
+
+    @property
+    def connected(self) -> bool:
+        return self._connection.connected()
+
+    def start(self) -> None:
+        loop = asyncio.get_running_loop()
+        self._tasks = [loop.create_task(self._connect()), loop.create_task(self._watch())]
+
+    async def close(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self._connection.close()
+        with suppress(TimeoutError):
+            await asyncio.wait_for(self.ctx.drain(), timeout=10)
+
+    async def _connect(self) -> None:
+        delay = 1.0
+        while True:
+            try:
+                await self._connection.connect()
+                return
+            except SlackApiError as error:
+                code = error.response.get("error")
+                log.error("Slack refused the connection (%s): check SLACK_APP_TOKEN; retrying in %.0fs", code, delay)
+            except (aiohttp.ClientError, OSError, TimeoutError) as error:
+                log.warning("cannot reach Slack (%s); retrying in %.0fs", type(error).__name__, delay)
+            await asyncio.sleep(delay)
+            delay = min(delay * 2, RETRY_MAX_SECONDS)
+
+    async def _watch(self) -> None:
+        while True:
+            self._services.metrics.set_slack_connected(self._connection.connected())
+            await asyncio.sleep(5)

@@ -1,0 +1,133 @@
+"""/fixit and job changes that need a second person: the whole journey, and every way to get it wrong."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from bot import ids
+from core.runs import RunStatus, RunTrigger
+from tests.e2e.harness import ADMIN, APPROVER, OPS_CHANNEL, REQUESTER, Bot, start_bot
+from tests.support.fake_slack import FakeSlack
+
+
+def _buttons(message: object) -> dict[str, str]:
+    blocks = getattr(message, "blocks", [])
+    return {
+        ids.base(element["action_id"]): element.get("value", "")
+        for block in blocks
+        if block.get("type") == "actions"
+        for element in block.get("elements", [])
+    }
+
+
+async def _failing_job(bot: Bot, tmp_path: Path) -> None:
+    counter = str(tmp_path / "calls")
+    await bot.add_job(id="sync", target="tests.support.tasks:fail_until", kwargs={"counter": counter, "failures": 1})
+    await (await bot.engine.run_now("sync", actor=None)).wait()
+    await bot.settle()
+
+
+async def _request_fixit(bot: Bot) -> object:
+    await bot.command("/fixit", "balanced", user=REQUESTER)
+    await bot.settle()
+    [request] = [m for m in bot.slack.messages(OPS_CHANNEL) if ids.APPROVE in _buttons(m)]
+    return request
+
+
+async def test_fixit_is_carried_out_once_after_a_second_person_approves(bot: Bot, tmp_path: Path) -> None:
+    await _failing_job(bot, tmp_path)
+    request = await _request_fixit(bot)
+    buttons = _buttons(request)
+    assert "Approve" in str(request.blocks) and "Deny" in str(request.blocks)
+
+    # The requester may not approve their own request; a non-approver may not approve at all.
+    await bot.click(ids.APPROVE, buttons[ids.APPROVE], user=REQUESTER, message_ts=request.ts)
+    await bot.click(ids.APPROVE, buttons[ids.APPROVE], user=ADMIN, message_ts=request.ts)
+    await bot.settle()
+    refusals = [r.body["text"] for r in bot.slack.responses() if r.body.get("response_type") == "ephemeral"]
+    assert len(refusals) == 2
+    assert not [r for r in await bot.engine.runs.recent("sync") if r.trigger is RunTrigger.FIXIT]
+
+    await bot.click(ids.APPROVE, buttons[ids.APPROVE], user=APPROVER, message_ts=request.ts)
+    await bot.settle()
+
+    fixit_runs = [r for r in await bot.engine.runs.recent("sync") if r.trigger is RunTrigger.FIXIT]
+    assert [r.status for r in fixit_runs] == [RunStatus.SUCCEEDED]
+    updated = bot.slack.message(OPS_CHANNEL, request.ts)
+    assert ids.APPROVE not in _buttons(updated)
+    assert APPROVER in updated.text or APPROVER in str(updated.blocks)
+
+    # A replayed click (the old button, clicked again) changes nothing.
+    await bot.click(ids.APPROVE, buttons[ids.APPROVE], user=APPROVER, message_ts=request.ts, strict=False)
+    await bot.settle()
+    assert len([r for r in await bot.engine.runs.recent("sync") if r.trigger is RunTrigger.FIXIT]) == 1
+    assert "already" in bot.slack.responses()[-1].body["text"].lower()
+    assert not bot.slack.violations
+
+
+async def test_a_tampered_token_is_refused_and_changes_nothing(bot: Bot, tmp_path: Path) -> None:
+    await _failing_job(bot, tmp_path)
+    request = await _request_fixit(bot)
+    token = _buttons(request)[ids.APPROVE]
+    forged = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
+
+    await bot.click(ids.APPROVE, forged, user=APPROVER, message_ts=request.ts, strict=False)
+    await bot.settle()
+
+    assert not [r for r in await bot.engine.runs.recent("sync") if r.trigger is RunTrigger.FIXIT]
+    reply = bot.slack.responses()[-1].body["text"]
+    assert forged not in reply and token not in reply
+    assert ids.APPROVE in _buttons(bot.slack.message(OPS_CHANNEL, request.ts))
+
+
+async def test_deny_closes_the_request_without_running_anything(bot: Bot, tmp_path: Path) -> None:
+    await _failing_job(bot, tmp_path)
+    request = await _request_fixit(bot)
+
+    await bot.click(ids.DENY, _buttons(request)[ids.DENY], user=APPROVER, message_ts=request.ts)
+    await bot.settle()
+
+    assert not [r for r in await bot.engine.runs.recent("sync") if r.trigger is RunTrigger.FIXIT]
+    assert "denied" in bot.slack.message(OPS_CHANNEL, request.ts).text.lower()
+
+
+async def test_a_dry_run_shows_the_plan_to_the_requester_only(bot: Bot, tmp_path: Path) -> None:
+    await _failing_job(bot, tmp_path)
+
+    await bot.command("/fixit", "--dry-run greedy", user=REQUESTER)
+    await bot.settle()
+
+    [reply] = bot.slack.responses()
+    assert reply.body.get("response_type", "ephemeral") == "ephemeral" and "sync" in str(reply.body["blocks"])
+    assert not [m for m in bot.slack.messages(OPS_CHANNEL) if ids.APPROVE in _buttons(m)]
+
+
+async def test_a_non_admin_asking_to_run_a_job_opens_an_approval_request(bot: Bot) -> None:
+    await bot.add_job(id="report", target="tests.support.tasks:nap", kwargs={"seconds": 0})
+
+    await bot.command("/jobs", "run report", user=REQUESTER)
+    await bot.settle()
+
+    assert await bot.engine.runs.recent("report") == []
+    [request] = [m for m in bot.slack.messages(OPS_CHANNEL) if ids.APPROVE in _buttons(m)]
+    await bot.click(ids.APPROVE, _buttons(request)[ids.APPROVE], user=APPROVER, message_ts=request.ts)
+    await bot.settle()
+    [run] = await bot.engine.runs.recent("report")
+    assert run.requested_by == APPROVER and run.trigger is RunTrigger.MANUAL
+
+
+async def test_a_pending_approval_survives_a_restart(slack: FakeSlack, tmp_path: Path) -> None:
+    first = await start_bot(slack, tmp_path)
+    await first.add_job(id="report", target="tests.support.tasks:nap", kwargs={"seconds": 0})
+    await first.command("/jobs", "pause report", user=REQUESTER)
+    await first.settle()
+    [request] = [m for m in slack.messages(OPS_CHANNEL) if ids.APPROVE in _buttons(m)]
+    await first.stop()
+
+    second = await start_bot(slack, tmp_path)
+    try:
+        await second.click(ids.APPROVE, _buttons(request)[ids.APPROVE], user=APPROVER, message_ts=request.ts)
+        await second.settle()
+        assert (await second.engine.jobs.require("report")).paused
+    finally:
+        await second.stop()
