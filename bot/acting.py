@@ -8,10 +8,12 @@ import logging
 from slack_sdk.errors import SlackApiError
 
 from bot.context import BotContext, Respond
-from bot.views.approvals import approval_request_message, refusal_message
+from bot.views.approvals import approval_decided_message, approval_request_message, refusal_message
 from bot.views.common import error_message, notice_message
 from bot.views.jobs import job_done_message
 from core.approvals import ActedDirectly, ActionRequest, Approval, ApprovalAction, ApprovalRefused, Decision
+from core.fixit.describe import describe_plan, describe_result
+from core.fixit.model import FixitResult
 from core.storage.jobs_store import JobLookupError
 
 log = logging.getLogger(__name__)
@@ -73,3 +75,32 @@ async def post_approval_request(ctx: BotContext, approval: Approval, *, details:
         return
     await ctx.approvals.set_message(approval.id, channel_id=str(posted["channel"]), message_ts=str(posted["ts"]))
     await respond(**notice_message("Approval requested: an approver can decide in the channel."))
+
+
+async def describe_request(ctx: BotContext, approval: Approval) -> tuple[list[str], str | None]:
+    """What the request asked for, and how it ended, in words."""
+    request = approval.request
+    outcome = approval.outcome if isinstance(approval.outcome, dict) else {}
+    if request.action is ApprovalAction.FIXIT and request.plan_id:
+        details = describe_plan((await ctx.plans.get_plan(request.plan_id)).plan).splitlines()
+        if "plan_id" in outcome:
+            return details, describe_result(FixitResult.model_validate(outcome))
+    else:
+        details = [request.describe()]
+    if "error" in outcome:
+        return details, f"Failed: {outcome['error']}"
+    if "run_id" in outcome:
+        return details, f"Run {outcome['run_id']} started."
+    return details, None
+
+
+async def show_expired(ctx: BotContext) -> None:
+    """Mark requests past their expiry as expired, on their messages too (no buttons left to press)."""
+    for approval in await ctx.approvals.expire_overdue():
+        if approval.channel_id and approval.message_ts:
+            details, _ = await describe_request(ctx, approval)
+            view = approval_decided_message(approval, details=details)
+            try:
+                await ctx.client.chat_update(channel=approval.channel_id, ts=approval.message_ts, **view)
+            except SlackApiError as error:
+                log.info("could not mark approval %s expired: %s", approval.id, error.response.get("error"))

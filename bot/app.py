@@ -9,7 +9,7 @@ from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.alerts import FailureAlerts
-from bot.context import BotContext
+from bot.context import PROBLEM, BotContext
 from bot.digest import DigestExecutor
 from bot.fixit_runner import FixitRunner
 from bot.listeners import register_listeners
@@ -18,8 +18,6 @@ from bot.views.common import notice_message
 from core.approvals import ApprovalService
 
 log = logging.getLogger(__name__)
-
-SORRY = "Sorry, that did not work. The details are in schedops' log."
 
 
 async def create_app(services: Services, client: AsyncWebClient) -> tuple[AsyncApp, BotContext]:
@@ -56,6 +54,10 @@ async def _error_handler(error: Exception, body: dict[str, Any], respond: Any = 
     log.error("listener failed on %s", body.get("type") or body.get("command"), exc_info=error)
     if respond is not None:
         try:
-            await respond(response_type="ephemeral", replace_original=False, **notice_message(SORRY))
+            await respond(
+                response_type="ephemeral",
+                replace_original=False,
+                **notice_message(PROBLEM.format(what="handling that")),
+            )
         except Exception:
             log.exception("could not tell the user about the failure")

@@ -42,10 +42,7 @@ class Deciding:
 # the approval service) can show its progress on the request's own message.
 deciding: ContextVar[Deciding | None] = ContextVar("deciding", default=None)
 
-PROBLEM = (
-    "Sorry, something went wrong while {what}. Nothing was left half-done that I know of; the details are in "
-    "schedops' log."
-)
+PROBLEM = "Sorry, something went wrong while {what}. The details are in schedops' log."
 
 
 @dataclass

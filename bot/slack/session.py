@@ -11,6 +11,7 @@ from contextlib import suppress
 import aiohttp
 from slack_sdk.errors import SlackApiError
 
+from bot.acting import show_expired
 from bot.app import create_app
 from bot.context import BotContext
 from bot.services import Services
@@ -23,14 +24,19 @@ RETRY_MAX_SECONDS = 60.0
 
 
 class SlackSession:
-    def __init__(self, services: Services, connection: SlackConnection, ctx: BotContext) -> None:
+    def __init__(
+        self, services: Services, connection: SlackConnection, ctx: BotContext, *, sweep_every: float = 60
+    ) -> None:
         self._services = services
         self._connection = connection
         self.ctx = ctx
         self._tasks: list[asyncio.Task[None]] = []
+        self._sweep_every = sweep_every
 
     @classmethod
-    async def attach(cls, services: Services, *, ping_interval: float = 10) -> SlackSession:
+    async def attach(
+        cls, services: Services, *, ping_interval: float = 10, expiry_sweep_every: float = 60
+    ) -> SlackSession:
         """Build the app and hook alerts and digests into the services (before the engine starts)."""
         settings = services.settings
         assert settings.slack_app_token is not None
@@ -43,7 +49,7 @@ class SlackSession:
             ping_interval=ping_interval,
         )
         services.slack_connected = connection.connected
-        return cls(services, connection, ctx)
+        return cls(services, connection, ctx, sweep_every=expiry_sweep_every)
 
     @property
     def connected(self) -> bool:
@@ -51,7 +57,11 @@ class SlackSession:
 
     def start(self) -> None:
         loop = asyncio.get_running_loop()
-        self._tasks = [loop.create_task(self._connect()), loop.create_task(self._watch())]
+        self._tasks = [
+            loop.create_task(self._connect()),
+            loop.create_task(self._watch()),
+            loop.create_task(self._sweep_expired()),
+        ]
 
     async def close(self) -> None:
         for task in self._tasks:
@@ -79,3 +89,11 @@ class SlackSession:
         while True:
             self._services.metrics.set_slack_connected(self._connection.connected())
             await asyncio.sleep(5)
+
+    async def _sweep_expired(self) -> None:
+        while True:
+            await asyncio.sleep(self._sweep_every)
+            try:
+                await show_expired(self.ctx)
+            except Exception:
+                log.exception("could not expire overdue approval requests; will try again")

@@ -55,7 +55,7 @@ class Bot:
         await self.services.close()
 
 
-async def start_bot(slack: FakeSlack, workdir: Path, **environ: str) -> Bot:
+async def start_bot(slack: FakeSlack, workdir: Path, *, sweep_every: float = 60, **environ: str) -> Bot:
     settings = load_settings(
         {
             "DATABASE_URL": f"sqlite+aiosqlite:///{workdir}/schedops.db",
@@ -72,7 +72,7 @@ async def start_bot(slack: FakeSlack, workdir: Path, **environ: str) -> Bot:
     )
     services = Services.build(settings)
     await services.db.migrate()
-    session = await SlackSession.attach(services, ping_interval=0.5)
+    session = await SlackSession.attach(services, ping_interval=0.5, expiry_sweep_every=sweep_every)
     await services.engine.start()
     session.start()
     await slack.wait_connected()

@@ -131,3 +131,23 @@ async def test_a_pending_approval_survives_a_restart(slack: FakeSlack, tmp_path:
         assert (await second.engine.jobs.require("report")).paused
     finally:
         await second.stop()
+
+
+async def test_an_expired_request_loses_its_buttons_and_refuses_late_clicks(slack: FakeSlack, tmp_path: Path) -> None:
+    bot = await start_bot(slack, tmp_path, sweep_every=0.2, SCHEDOPS_APPROVAL_TTL="1s")
+    try:
+        await bot.add_job(id="report", target="tests.support.tasks:nap", kwargs={"seconds": 0})
+        await bot.command("/jobs", "run report", user=REQUESTER)
+        await bot.settle()
+        [request] = [m for m in slack.messages(OPS_CHANNEL) if ids.APPROVE in _buttons(m)]
+        token = _buttons(request)[ids.APPROVE]
+
+        await slack.wait_for(lambda: "expired" in slack.message(OPS_CHANNEL, request.ts).text.lower(), 5)
+        assert ids.APPROVE not in _buttons(slack.message(OPS_CHANNEL, request.ts))
+
+        await bot.click(ids.APPROVE, token, user=APPROVER, message_ts=request.ts, strict=False)
+        await bot.settle()
+        assert "expired" in slack.responses()[-1].body["text"].lower()
+        assert await bot.engine.runs.recent("report") == []
+    finally:
+        await bot.stop()

@@ -7,11 +7,10 @@ from typing import Any
 
 from slack_sdk.errors import SlackApiError
 
+from bot import acting
 from bot.context import BotContext, Deciding, MessageRef, Respond, deciding
 from bot.views.approvals import approval_decided_message, refusal_message
-from core.approvals import Approval, ApprovalAction, ApprovalRefused
-from core.fixit.describe import describe_plan, describe_result
-from core.fixit.model import FixitResult
+from core.approvals import Approval, ApprovalRefused
 
 log = logging.getLogger(__name__)
 
@@ -41,7 +40,7 @@ async def _decide(ctx: BotContext, body: dict[str, Any], token: str, respond: Re
 
 async def _show_outcome(ctx: BotContext, approval: Approval, message: MessageRef | None, respond: Respond) -> None:
     """Replace the request (and its buttons, so nobody clicks a spent request) with how it ended."""
-    details, result = await describe(ctx, approval)
+    details, result = await acting.describe_request(ctx, approval)
     view = approval_decided_message(approval, details=details, result=result)
     if message is not None:
         try:
@@ -54,23 +53,6 @@ async def _show_outcome(ctx: BotContext, approval: Approval, message: MessageRef
                 error.response.get("error"),
             )
     await respond(replace_original=True, **view)
-
-
-async def describe(ctx: BotContext, approval: Approval) -> tuple[list[str], str | None]:
-    """What the request asked for, and how it ended, in words."""
-    request = approval.request
-    outcome = approval.outcome if isinstance(approval.outcome, dict) else {}
-    if request.action is ApprovalAction.FIXIT and request.plan_id:
-        details = describe_plan((await ctx.plans.get_plan(request.plan_id)).plan).splitlines()
-        if "plan_id" in outcome:
-            return details, describe_result(FixitResult.model_validate(outcome))
-    else:
-        details = [request.describe()]
-    if "error" in outcome:
-        return details, f"Failed: {outcome['error']}"
-    if "run_id" in outcome:
-        return details, f"Run {outcome['run_id']} started."
-    return details, None
 
 
 def _message_ref(body: dict[str, Any]) -> MessageRef | None:
