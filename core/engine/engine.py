@@ -182,7 +182,7 @@ class Engine:
         if due is None or due > now:
             await self._reschedule(job, keep_next_fire=due is not None)
             return
-        grace = job.spec.misfire_grace or self.misfire_grace
+        grace = job.spec.grace(self.misfire_grace)
         catchup = plan_catchup(job.spec, self.default_timezone, due=due, now=now, grace=grace)
         if catchup.missed:
             await self.runs.add_missed(job.id, catchup.missed, now=now)
@@ -218,7 +218,7 @@ class Engine:
         if job is None or not job.active or self._stopping:
             return
         lateness = self.clock() - scheduled_at
-        grace = job.spec.misfire_grace or self.misfire_grace
+        grace = job.spec.grace(self.misfire_grace)
         if lateness > grace:
             # The process was stalled (suspended machine, blocked loop): record it like downtime.
             await self.runs.add_missed(job_id, [scheduled_at], now=self.clock())

@@ -146,6 +146,10 @@ class _JobBase(_Model):
     def title(self) -> str:
         return self.name or self.id
 
+    def grace(self, default: timedelta) -> timedelta:
+        """The misfire grace: the job's own (``0s`` included) or ``default`` (SCHEDOPS_MISFIRE_GRACE)."""
+        return default if self.misfire_grace is None else self.misfire_grace
+
     @field_validator("timeout")
     @classmethod
     def _timeout_positive(cls, value: timedelta) -> timedelta:

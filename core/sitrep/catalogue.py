@@ -53,10 +53,10 @@ async def job_counts(connection: AsyncConnection) -> JobCounts:
 
 
 async def custom_graces(connection: AsyncConnection, default: timedelta) -> dict[str, timedelta]:
-    """Jobs whose misfire grace differs from ``default`` (zero means the default, as in the engine)."""
+    """Jobs whose own misfire grace differs from ``default``."""
     rows = await connection.execute(select(JobRow.id, GRACE).where(GRACE.is_not(None)))
     graces = {job_id: parse_duration(text) for job_id, text in rows}
-    return {job_id: grace for job_id, grace in graces.items() if grace and grace != default}
+    return {job_id: grace for job_id, grace in graces.items() if grace != default}
 
 
 async def paused_jobs(connection: AsyncConnection) -> list[PausedJob]:

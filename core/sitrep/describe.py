@@ -92,7 +92,7 @@ def describe_job(spec: JobSpec, *, default_misfire_grace: timedelta) -> list[str
         lines.append("Never runs twice at once: a run due while one is going is skipped.")
     else:
         lines.append(f"Runs up to {spec.max_instances} at once.")
-    grace = spec.misfire_grace or default_misfire_grace
+    grace = spec.grace(default_misfire_grace)
     lines.append(f"A scheduled run more than {in_words(grace)} late is recorded as missed.")
     if spec.alert_channel:
         lines.append(f"Alerts go to {spec.alert_channel}.")

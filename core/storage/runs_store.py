@@ -6,13 +6,15 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, literal_column, select, update
 
 from core.runs import FAILURE_STATUSES, ErrorClass, ExecutionResult, RunRecord, RunStatus, RunTrigger
 from core.storage.database import Database
 from core.storage.tables import RunRow
 
 _PURGE_BATCH = 5000
+# A literal, not a bound parameter: only then can SQLite prove the partial index ix_runs_running applies.
+_RUNNING = RunRow.status == literal_column("'running'")
 
 
 class RunLookupError(LookupError):
@@ -137,7 +139,7 @@ class RunStore:
         self, *, now: datetime, message: str, ids: Iterable[int] | None = None
     ) -> list[RunRecord]:
         """Mark running rows (all, or those in ``ids``) as interrupted; returns what changed."""
-        query = select(RunRow).where(RunRow.status == RunStatus.RUNNING.value)
+        query = select(RunRow).where(_RUNNING)
         if ids is not None:
             query = query.where(RunRow.id.in_(list(ids)))
         async with self._db.session.begin() as session:
@@ -164,7 +166,7 @@ class RunStore:
         return await self._select(query)
 
     async def running(self) -> list[RunRecord]:
-        return await self._select(select(RunRow).where(RunRow.status == RunStatus.RUNNING.value))
+        return await self._select(select(RunRow).where(_RUNNING))
 
     async def consecutive_failures(self, job_id: str) -> int:
         """Failed, timed-out or interrupted runs since the job last succeeded."""
