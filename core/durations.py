@@ -60,3 +60,13 @@ def format_duration(delta: timedelta) -> str:
         if count:
             parts.append(f"{count}{unit}")
     return "".join(parts)
+
+
+def human_duration(delta: timedelta | None) -> str:
+    """A measured duration for people: ``850ms``, ``12.3s``, ``4m30s``; ``-`` when unknown."""
+    if delta is None:
+        return "-"
+    seconds = delta.total_seconds()
+    if seconds < 1:
+        return f"{round(seconds * 1000)}ms"
+    return f"{seconds:.1f}s" if seconds < 60 else format_duration(timedelta(seconds=round(seconds)))

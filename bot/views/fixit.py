@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.parsing import FIXIT_USAGE
 from bot.views import blocks
 from bot.views.common import Message, bounded_lines, escape, fallback, in_words, mention, more_line, truncate
+from core.fixit.describe import result_summary
 from core.fixit.model import MODE_RULES, FixitItem, FixitMode, FixitPlan, FixitResult, ItemResult
 
 LIST_LIMIT = 20
@@ -61,10 +62,7 @@ def _skip_line(item: FixitItem) -> str:
 
 def fixit_result_lines(result: FixitResult) -> list[str]:
     """What executing a plan achieved, in a few plain-text lines (escape them to show in mrkdwn)."""
-    lines = [
-        f"Fix-it plan {result.plan_id}: {len(result.recovered)} recovered, "
-        f"{len(result.still_failing)} still failing, {len(result.skipped)} skipped."
-    ]
+    lines = [result_summary(result) + "."]
     if result.error:
         lines.append(f"Stopped by an error: {truncate(result.error, 300)}")
     for title, items in (

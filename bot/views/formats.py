@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from core.durations import format_duration
+from core.durations import human_duration
 from core.runs import ErrorClass, RunStatus, RunTrigger
 from core.sitrep.model import HealthLevel
 
@@ -46,12 +46,7 @@ def status_label(status: RunStatus) -> str:
 
 def duration(delta: timedelta | None) -> str:
     """``850ms``, ``12.3s``, ``4m30s``; ``-`` when unknown."""
-    if delta is None:
-        return "-"
-    seconds = delta.total_seconds()
-    if seconds < 1:
-        return f"{round(seconds * 1000)}ms"
-    return f"{seconds:.1f}s" if seconds < 60 else format_duration(timedelta(seconds=round(seconds)))
+    return human_duration(delta)
 
 
 def percent(rate: float | None) -> str:

@@ -25,12 +25,17 @@ def describe_plan(plan: FixitPlan) -> str:
     return "\n".join(lines)
 
 
-def describe_result(result: FixitResult) -> str:
-    """What executing a plan achieved, one line per job."""
-    lines = [
+def result_summary(result: FixitResult) -> str:
+    """``Fix-it plan ID: 2 recovered, 1 still failing, 0 skipped``"""
+    return (
         f"Fix-it plan {result.plan_id}: {len(result.recovered)} recovered, "
         f"{len(result.still_failing)} still failing, {len(result.skipped)} skipped"
-    ]
+    )
+
+
+def describe_result(result: FixitResult) -> str:
+    """What executing a plan achieved, one line per job."""
+    lines = [result_summary(result)]
     if result.error:
         lines.append(f"Stopped by an error: {result.error}")
     for title, items in (

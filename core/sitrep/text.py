@@ -4,11 +4,11 @@ time zone, every list capped so a bad day still fits on a screen."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-from core.durations import format_duration
+from core.durations import format_duration, human_duration
 from core.runs import RunStatus
 from core.sitrep.model import (
     FailingJob,
@@ -87,7 +87,7 @@ def _figures(sitrep: Sitrep) -> list[str]:
             f"On time    {_percent(on_time.rate)} of {on_time.scheduled:,} scheduled runs "
             f"({on_time.late:,} late, {on_time.missed:,} missed)"
         )
-    lines.append(f"Duration   p50 {_duration(runs.p50_duration)}, p95 {_duration(runs.p95_duration)}")
+    lines.append(f"Duration   p50 {human_duration(runs.p50_duration)}, p95 {human_duration(runs.p95_duration)}")
     return lines
 
 
@@ -120,7 +120,8 @@ def _run(run: RunSummary, zone: ZoneInfo) -> str:
     )
     trigger = run.trigger.value if run.attempt == 1 else f"{run.trigger.value} #{run.attempt}"
     when = _at(run.started_at or run.created_at, zone)
-    return f"  #{run.run_id:<9} {when}  {run.job_id:<24} {status:<11} {_duration(run.duration):>8}  {trigger}{details}"
+    took = human_duration(run.duration)
+    return f"  #{run.run_id:<9} {when}  {run.job_id:<24} {status:<11} {took:>8}  {trigger}{details}"
 
 
 def _paused(job: PausedJob, zone: ZoneInfo) -> str:
@@ -149,15 +150,6 @@ def _capped(items: Sequence[T], line: Callable[[T], str]) -> list[str]:
 
 def _at(moment: datetime, zone: ZoneInfo) -> str:
     return f"{moment.astimezone(zone):%Y-%m-%d %H:%M}"
-
-
-def _duration(delta: timedelta | None) -> str:
-    if delta is None:
-        return "-"
-    seconds = delta.total_seconds()
-    if seconds < 1:
-        return f"{round(seconds * 1000)}ms"
-    return f"{seconds:.1f}s" if seconds < 60 else format_duration(delta)
 
 
 def _percent(rate: float | None) -> str:
