@@ -12,6 +12,7 @@ from bot.alerts import FailureAlerts
 from bot.context import PROBLEM, BotContext
 from bot.digest import DigestExecutor
 from bot.fixit_runner import FixitRunner
+from bot.home import HomeTabs
 from bot.listeners import register_listeners
 from bot.services import Services
 from bot.views.common import notice_message
@@ -20,7 +21,9 @@ from core.approvals import ApprovalService
 log = logging.getLogger(__name__)
 
 
-async def create_app(services: Services, client: AsyncWebClient) -> tuple[AsyncApp, BotContext]:
+async def create_app(
+    services: Services, client: AsyncWebClient, *, home_refresh_seconds: float = 5
+) -> tuple[AsyncApp, BotContext]:
     """The Bolt app with every listener registered, and the context they share.
 
     ``process_before_response=True``: each listener acks first and hands slow work to a background task, so
@@ -41,7 +44,9 @@ async def create_app(services: Services, client: AsyncWebClient) -> tuple[AsyncA
         request_verification_enabled=False,
         ignoring_self_events_enabled=True,
     )
-    ctx = BotContext(settings, services, approvals, client, services.engine.clock)
+    home = HomeTabs(services, client, every_seconds=home_refresh_seconds)
+    home.subscribe()
+    ctx = BotContext(settings, services, approvals, client, services.engine.clock, home)
     register_listeners(app, ctx)
     app.error(_error_handler)
     services.executors.register("digest", DigestExecutor(services, client))

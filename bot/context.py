@@ -12,6 +12,7 @@ from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.home import HomeTabs
 from bot.services import Services
 from bot.views.common import notice_message
 from core.approvals import ApprovalService
@@ -52,6 +53,7 @@ class BotContext:
     approvals: ApprovalService
     client: AsyncWebClient
     clock: Clock
+    home: HomeTabs
     plans: PlanStore = field(init=False)
     _tasks: set[asyncio.Task[None]] = field(default_factory=set, init=False)
 

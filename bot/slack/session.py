@@ -35,13 +35,18 @@ class SlackSession:
 
     @classmethod
     async def attach(
-        cls, services: Services, *, ping_interval: float = 10, expiry_sweep_every: float = 60
+        cls,
+        services: Services,
+        *,
+        ping_interval: float = 10,
+        expiry_sweep_every: float = 60,
+        home_refresh_seconds: float = 5,
     ) -> SlackSession:
         """Build the app and hook alerts and digests into the services (before the engine starts)."""
         settings = services.settings
         assert settings.slack_app_token is not None
         client = make_web_client(settings)
-        app, ctx = await create_app(services, client)
+        app, ctx = await create_app(services, client, home_refresh_seconds=home_refresh_seconds)
         connection = SlackConnection(
             app,
             settings.slack_app_token.get_secret_value(),
@@ -68,6 +73,7 @@ class SlackSession:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         await self._connection.close()
+        await self.ctx.home.close()
         with suppress(TimeoutError):
             await asyncio.wait_for(self.ctx.drain(), timeout=10)
 

@@ -72,7 +72,9 @@ async def start_bot(slack: FakeSlack, workdir: Path, *, sweep_every: float = 60,
     )
     services = Services.build(settings)
     await services.db.migrate()
-    session = await SlackSession.attach(services, ping_interval=0.5, expiry_sweep_every=sweep_every)
+    session = await SlackSession.attach(
+        services, ping_interval=0.5, expiry_sweep_every=sweep_every, home_refresh_seconds=0.1
+    )
     await services.engine.start()
     session.start()
     await slack.wait_connected()

@@ -87,6 +87,17 @@ async def test_the_home_tab_shows_health_and_failing_jobs(bot: Bot, tmp_path: Pa
     assert not bot.slack.violations
 
 
+async def test_the_home_tab_is_redrawn_when_a_job_starts_failing(bot: Bot, tmp_path: Path) -> None:
+    await bot.slack.deliver(bot.slack.app_home_opened(ADMIN))
+    await bot.settle()
+    counter = str(tmp_path / "c")
+    await bot.add_job(id="etl", target="tests.support.tasks:fail_until", kwargs={"counter": counter, "failures": 9})
+
+    await (await bot.engine.run_now("etl", actor=None)).wait()
+
+    await bot.slack.wait_for(lambda: "etl" in str((bot.slack.published_home(ADMIN) or {}).get("blocks")), 5)
+
+
 def test_every_command_in_the_manifest_has_a_handler_and_usage_hint() -> None:
     manifest = yaml.safe_load((ROOT / "manifest.yml").read_text())
     commands = {c["command"]: c for c in manifest["features"]["slash_commands"]}

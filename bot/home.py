@@ -1,0 +1,64 @@
+"""A live App Home: after someone opens it, their tab is redrawn when runs fail or recover and when jobs
+change, at most once every few seconds, for an hour."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.reports import current_sitrep
+from bot.services import Services
+from bot.views.home import home_view
+from core.events import Event, JobChanged, RunFailed, RunRecovered
+
+log = logging.getLogger(__name__)
+
+
+class HomeTabs:
+    def __init__(
+        self, services: Services, client: AsyncWebClient, *, keep_seconds: float = 3600, every_seconds: float = 5
+    ) -> None:
+        self._services = services
+        self._client = client
+        self._keep = keep_seconds
+        self._every = every_seconds
+        self._viewers: dict[str, float] = {}
+        self._pending: asyncio.Task[None] | None = None
+
+    def subscribe(self) -> None:
+        for kind in (RunFailed, RunRecovered, JobChanged):
+            self._services.events.subscribe(kind, self._changed)
+
+    async def close(self) -> None:
+        if self._pending is not None:
+            self._pending.cancel()
+            await asyncio.gather(self._pending, return_exceptions=True)
+
+    async def opened(self, user_id: str) -> None:
+        """Draw the tab for someone who just opened it, and keep it fresh for a while."""
+        self._viewers[user_id] = time.monotonic()
+        await self._publish([user_id])
+
+    async def _changed(self, _event: Event) -> None:
+        if self._pending is None or self._pending.done():
+            self._pending = asyncio.get_running_loop().create_task(self._refresh_soon())
+
+    async def _refresh_soon(self) -> None:
+        # Coalesce a burst of events into one redraw.
+        await asyncio.sleep(self._every)
+        cutoff = time.monotonic() - self._keep
+        self._viewers = {user: seen for user, seen in self._viewers.items() if seen >= cutoff}
+        if self._viewers:
+            await self._publish(list(self._viewers))
+
+    async def _publish(self, users: list[str]) -> None:
+        view = home_view(await current_sitrep(self._services))
+        for user in users:
+            try:
+                await self._client.views_publish(user_id=user, view=view)
+            except SlackApiError as error:
+                log.info("could not redraw the Home tab of %s: %s", user, error.response.get("error"))
