@@ -1,5 +1,5 @@
 """Asking for a change from Slack: admins act at once, anyone else opens an approval request that is posted
-in the channel with signed Approve / Deny buttons."""
+in the channel with signed Approve / Deny buttons. Also how a request's message shows how it ended."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from bot.views.jobs import job_done_message
 from core.approvals import ActedDirectly, ActionRequest, Approval, ApprovalAction, ApprovalRefused, Decision
 from core.fixit.describe import describe_plan, describe_result
 from core.fixit.model import FixitResult
-from core.storage.jobs_store import JobLookupError
+from core.sitrep.describe import describe_job
 
 log = logging.getLogger(__name__)
 
@@ -28,23 +28,30 @@ _DONE = {
 }
 
 
+def unknown_job(job_id: str, usage: str) -> dict[str, object]:
+    return dict(error_message(f"no job with id `{job_id}` — `/jobs` lists them", usage))
+
+
 async def submit(
     ctx: BotContext, request: ActionRequest, *, actor: str, channel_id: str, respond: Respond, usage: str
 ) -> None:
-    """Carry out ``request`` for ``actor`` or ask for approval; every outcome is answered."""
-    known = request.action is ApprovalAction.ADD_JOB or request.job_id is None
-    if not known and await ctx.services.engine.jobs.get(str(request.job_id)) is None:
-        await respond(**error_message(f"{JobLookupError(str(request.job_id))} — `/jobs` lists them", usage))
+    """Carry out ``request`` for ``actor`` or ask for approval; every outcome is answered.
+
+    A request made where there is no channel (the Home tab) is posted to SCHEDOPS_ALERT_CHANNEL."""
+    job_id = request.job_id
+    if request.action is not ApprovalAction.ADD_JOB and job_id and await ctx.services.engine.jobs.get(job_id) is None:
+        await respond(**unknown_job(job_id, usage))
         return
+    channel = channel_id or ctx.settings.alert_channel or ""
     try:
-        result = await ctx.approvals.submit(request, actor=actor, channel_id=channel_id)
+        result = await ctx.approvals.submit(request, actor=actor, channel_id=channel)
     except ApprovalRefused as refusal:
         await respond(**refusal_message(refusal))
         return
     if isinstance(result, ActedDirectly):
         await respond(response_type="in_channel", **job_done_message(done_text(result, actor)))
         return
-    await post_approval_request(ctx, result, details=[request.describe()], respond=respond)
+    await post_approval_request(ctx, result, details=await describe_request(ctx, result), respond=respond)
 
 
 def done_text(done: ActedDirectly, actor: str) -> str:
@@ -56,7 +63,8 @@ def done_text(done: ActedDirectly, actor: str) -> str:
 
 
 async def post_approval_request(ctx: BotContext, approval: Approval, *, details: list[str], respond: Respond) -> None:
-    """Post the request where it was asked, remember the message, and tell the requester."""
+    """Post the request in its channel and remember the message. A request that cannot be posted is
+    withdrawn (nobody could ever approve it) and the requester is told why."""
     message = approval_request_message(
         approval,
         approve_token=ctx.approvals.token(approval, Decision.APPROVE),
@@ -67,40 +75,67 @@ async def post_approval_request(ctx: BotContext, approval: Approval, *, details:
     try:
         posted = await ctx.client.chat_postMessage(channel=channel, **message)
     except SlackApiError as error:
-        # Not in the channel (a private one it was not invited to): the command's reply still works.
-        log.info(
-            "posting approval %s to %s failed (%s); replying instead", approval.id, channel, error.response.get("error")
+        code = str(error.response.get("error"))
+        await ctx.approvals.store.withdraw(approval.id, reason=f"could not be posted: {code}")
+        log.info("approval %s withdrawn: posting to %r failed (%s)", approval.id, channel, code)
+        where = f"<#{channel}>" if channel else "a channel"
+        await respond(
+            **notice_message(
+                f"I could not post the approval request in {where} ({code}), so nobody could approve it. "
+                "Invite me to the channel (or set SCHEDOPS_ALERT_CHANNEL) and ask again."
+            )
         )
-        await respond(response_type="in_channel", **message)
         return
     await ctx.approvals.set_message(approval.id, channel_id=str(posted["channel"]), message_ts=str(posted["ts"]))
     await respond(**notice_message("Approval requested: an approver can decide in the channel."))
 
 
-async def describe_request(ctx: BotContext, approval: Approval) -> tuple[list[str], str | None]:
-    """What the request asked for, and how it ended, in words."""
+async def describe_request(ctx: BotContext, approval: Approval) -> list[str]:
+    """What the request asks for, in words an approver can judge: the plan, or the new job definition
+    (with credential-bearing values left out)."""
     request = approval.request
-    outcome = approval.outcome if isinstance(approval.outcome, dict) else {}
     if request.action is ApprovalAction.FIXIT and request.plan_id:
-        details = describe_plan((await ctx.plans.get_plan(request.plan_id)).plan).splitlines()
-        if "plan_id" in outcome:
-            return details, describe_result(FixitResult.model_validate(outcome))
-    else:
-        details = [request.describe()]
+        return describe_plan((await ctx.plans.get_plan(request.plan_id)).plan).splitlines()
+    if request.action in {ApprovalAction.ADD_JOB, ApprovalAction.UPDATE_JOB}:
+        spec = request.spec
+        return [request.describe(), *describe_job(spec, default_misfire_grace=ctx.settings.misfire_grace)]
+    return [request.describe()]
+
+
+def outcome_text(approval: Approval) -> str | None:
+    """How carrying out the request ended, in one line."""
+    outcome = approval.outcome if isinstance(approval.outcome, dict) else {}
+    if "plan_id" in outcome and "recovered" in outcome:
+        return describe_result(FixitResult.model_validate(outcome))
     if "error" in outcome:
-        return details, f"Failed: {outcome['error']}"
+        return f"Failed: {outcome['error']}"
     if "run_id" in outcome:
-        return details, f"Run {outcome['run_id']} started."
-    return details, None
+        return f"Run {outcome['run_id']} started."
+    return None
+
+
+async def show_outcome(ctx: BotContext, approval: Approval) -> bool:
+    """Redraw the request's message as it ended (no buttons left to press); False if that failed."""
+    if not (approval.channel_id and approval.message_ts):
+        return False
+    view = approval_decided_message(
+        approval, details=await describe_request(ctx, approval), result=outcome_text(approval)
+    )
+    try:
+        await ctx.client.chat_update(channel=approval.channel_id, ts=approval.message_ts, **view)
+    except SlackApiError as error:
+        log.info("could not update approval %s: %s", approval.id, error.response.get("error"))
+        return False
+    return True
 
 
 async def show_expired(ctx: BotContext) -> None:
-    """Mark requests past their expiry as expired, on their messages too (no buttons left to press)."""
+    """Requests past their expiry become expired, on their messages too."""
     for approval in await ctx.approvals.expire_overdue():
-        if approval.channel_id and approval.message_ts:
-            details, _ = await describe_request(ctx, approval)
-            view = approval_decided_message(approval, details=details)
-            try:
-                await ctx.client.chat_update(channel=approval.channel_id, ts=approval.message_ts, **view)
-            except SlackApiError as error:
-                log.info("could not mark approval %s expired: %s", approval.id, error.response.get("error"))
+        await show_outcome(ctx, approval)
+
+
+async def show_interrupted(ctx: BotContext) -> None:
+    """At start-up only (before any click is heard): approved requests a stopped process never finished."""
+    for approval in await ctx.approvals.fail_unfinished():
+        await show_outcome(ctx, approval)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.alerts import FailureAlerts
@@ -54,15 +56,9 @@ async def create_app(
     return app, ctx
 
 
-async def _error_handler(error: Exception, body: dict[str, Any], respond: Any = None) -> None:
-    """The one place an unexpected listener error ends: logged in full, answered in plain words."""
+async def _error_handler(error: Exception, body: dict[str, Any]) -> BoltResponse:
+    """The one place an unexpected listener error ends: logged in full, and answered in plain words in the
+    ack itself (Bolt sends no ack for a listener that raised, and Slack would show the user a timeout)."""
     log.error("listener failed on %s", body.get("type") or body.get("command"), exc_info=error)
-    if respond is not None:
-        try:
-            await respond(
-                response_type="ephemeral",
-                replace_original=False,
-                **notice_message(PROBLEM.format(what="handling that")),
-            )
-        except Exception:
-            log.exception("could not tell the user about the failure")
+    answer = notice_message(PROBLEM.format(what="handling that"))
+    return BoltResponse(status=200, body=json.dumps(answer), headers={"content-type": "application/json"})

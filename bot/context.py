@@ -46,6 +46,31 @@ deciding: ContextVar[Deciding | None] = ContextVar("deciding", default=None)
 PROBLEM = "Sorry, something went wrong while {what}. The details are in schedops' log."
 
 
+def clicked_message(body: dict[str, Any]) -> MessageRef | None:
+    """The (non-ephemeral) message a button was on, from a block_actions payload."""
+    container = body.get("container") or {}
+    channel = container.get("channel_id") or (body.get("channel") or {}).get("id")
+    ts = container.get("message_ts") or (body.get("message") or {}).get("ts")
+    if container.get("is_ephemeral") or not channel or not ts:
+        return None
+    return MessageRef(str(channel), str(ts))
+
+
+def replier(ctx: BotContext, body: dict[str, Any], respond: Respond) -> Respond:
+    """How to answer the person behind ``body``: through its response_url when it has one, else (Home tab
+    buttons, modal submissions) privately, in the app's direct messages with them."""
+    if getattr(respond, "response_url", None):
+        return respond
+    user = str((body.get("user") or {}).get("id") or body.get("user_id") or "")
+
+    async def direct(response_type: str = "ephemeral", **message: Any) -> None:
+        for key in ("replace_original", "delete_original"):
+            message.pop(key, None)
+        await ctx.client.chat_postMessage(channel=user, **message)
+
+    return direct
+
+
 @dataclass
 class BotContext:
     settings: Settings
@@ -79,7 +104,7 @@ class BotContext:
             await work
         except Exception:
             log.exception("failed while %s", what)
-            if respond is not None:
+            if respond is not None and getattr(respond, "response_url", True):  # Bolt's respond needs a URL
                 try:
                     await respond(
                         response_type="ephemeral", replace_original=False, **notice_message(PROBLEM.format(what=what))

@@ -7,9 +7,20 @@ from typing import Any
 from bot.context import BotContext, Respond
 from bot.parsing import JOBS_USAGE
 from bot.views.common import error_message
-from bot.views.job_form import job_form_modal
+from bot.views.job_form import CODE_KINDS, job_form_modal
+from core.config import Settings
 
-SHELL_OFF = "shell jobs can't be added or changed from Slack (SCHEDOPS_ALLOW_SHELL_FROM_SLACK is off)"
+CODE_OFF = (
+    "{kind} jobs run code on the schedops host, so they can't be added or changed from Slack "
+    "(SCHEDOPS_ALLOW_SHELL_FROM_SLACK is off)"
+)
+
+
+def refused_kind(kind: str, settings: Settings) -> str | None:
+    """Why a job of ``kind`` may not be defined from Slack, or None when it may."""
+    if kind in CODE_KINDS and not settings.allow_shell_from_slack:
+        return CODE_OFF.format(kind=kind.capitalize())
+    return None
 
 
 async def open_form(ctx: BotContext, trigger_id: str, channel_id: str, job_id: str | None, respond: Respond) -> None:
@@ -20,8 +31,9 @@ async def open_form(ctx: BotContext, trigger_id: str, channel_id: str, job_id: s
         if job is None:
             await respond(**error_message(f"no job with id `{job_id}` — `/jobs` lists them", JOBS_USAGE))
             return
-        if job.spec.kind == "shell" and not ctx.settings.allow_shell_from_slack:
-            await respond(**error_message(f"`{job_id}` is a shell job: {SHELL_OFF}", JOBS_USAGE))
+        refusal = refused_kind(job.spec.kind, ctx.settings)
+        if refusal is not None:
+            await respond(**error_message(f"`{job_id}`: {refusal}", JOBS_USAGE))
             return
         existing = job.spec
     view = job_form_modal(

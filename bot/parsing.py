@@ -22,6 +22,8 @@ MAX_HISTORY = 50
 MAX_RETRIES = 10
 MAX_WINDOW = timedelta(days=30)
 _JOB_ID = re.compile(JOB_ID_PATTERN)
+# ASCII digits only: str.isdigit() also accepts "²", which int() then refuses.
+_NUMBER = re.compile(r"[0-9]{1,6}")
 # Slack turns quotes and dashes "smart" on some clients: "—dry-run" must still mean --dry-run.
 _SMART = str.maketrans({"\u2014": "--", "\u2013": "--", "\u201c": '"', "\u201d": '"'})
 
@@ -117,7 +119,7 @@ def _fixit_option(option: str, value: str, values: dict[str, object], job_ids: l
     if option == "--job":
         job_ids.append(_job_id(value, FIXIT_USAGE))
     elif option == "--max-retries":
-        if not value.isdigit() or not 1 <= int(value) <= MAX_RETRIES:
+        if not _NUMBER.fullmatch(value) or not 1 <= int(value) <= MAX_RETRIES:
             raise ParseError(f"`--max-retries` must be a whole number from 1 to {MAX_RETRIES}", FIXIT_USAGE)
         values["max_retries"] = int(value)
     else:
@@ -160,10 +162,15 @@ def parse_jobs(text: str) -> JobsRequest:
     return JobsRequest(action, job_id)
 
 
+def parse_page(value: str) -> int:
+    """A page number from a button value; 1 for anything else."""
+    return int(value) if _NUMBER.fullmatch(value) and int(value) > 0 else 1
+
+
 def _page(rest: list[str]) -> int:
     if not rest:
         return 1
-    if len(rest) > 1 or not rest[0].isdigit() or int(rest[0]) < 1:
+    if len(rest) > 1 or not _NUMBER.fullmatch(rest[0]) or int(rest[0]) < 1:
         raise ParseError("`/jobs list` takes an optional page number (1, 2, ...)", JOBS_USAGE)
     return int(rest[0])
 
@@ -171,6 +178,6 @@ def _page(rest: list[str]) -> int:
 def _history_count(rest: list[str]) -> int:
     if not rest:
         return 10
-    if len(rest) > 1 or not rest[0].isdigit() or not 1 <= int(rest[0]) <= MAX_HISTORY:
+    if len(rest) > 1 or not _NUMBER.fullmatch(rest[0]) or not 1 <= int(rest[0]) <= MAX_HISTORY:
         raise ParseError(f"the number of runs must be a whole number from 1 to {MAX_HISTORY}", JOBS_USAGE)
     return int(rest[0])

@@ -11,7 +11,7 @@ from contextlib import suppress
 import aiohttp
 from slack_sdk.errors import SlackApiError
 
-from bot.acting import show_expired
+from bot.acting import show_expired, show_interrupted
 from bot.app import create_app
 from bot.context import BotContext
 from bot.services import Services
@@ -78,6 +78,12 @@ class SlackSession:
             await asyncio.wait_for(self.ctx.drain(), timeout=10)
 
     async def _connect(self) -> None:
+        # Before the socket is up no click can be in flight: a request still "approved" was left by a
+        # process that stopped while carrying it out.
+        try:
+            await show_interrupted(self.ctx)
+        except Exception:
+            log.exception("could not close requests left unfinished by the last shutdown")
         delay = 1.0
         while True:
             try:
@@ -98,8 +104,8 @@ class SlackSession:
 
     async def _sweep_expired(self) -> None:
         while True:
-            await asyncio.sleep(self._sweep_every)
             try:
                 await show_expired(self.ctx)
             except Exception:
                 log.exception("could not expire overdue approval requests; will try again")
+            await asyncio.sleep(self._sweep_every)

@@ -19,11 +19,14 @@ from bot.views.common import truncate
 from bot.views.form_errors import ERROR_LIMIT, ID_RULE, WHAT_FIELD, form_errors
 from core.durations import format_duration
 from core.jobs.jobsfile import JOB_CLASSES
-from core.jobs.spec import CronSchedule, IntervalSchedule, JobSpec, ShellJob, job_to_data
+from core.jobs.spec import CronSchedule, HttpJob, IntervalSchedule, JobSpec, ShellJob, job_to_data
+from core.redaction import redacted_url
 
 __all__ = ["ERROR_LIMIT", "FormMetadata", "form_errors", "job_form_modal", "read_form_metadata", "read_job_form"]
 
 INPUT_LIMIT = 3000
+# Kinds that run code on the schedops host: a Slack account must not become a remote shell by default.
+CODE_KINDS = frozenset({"shell", "python"})
 _KIND_LABELS = {
     "shell": "Shell command",
     "http": "HTTP request",
@@ -149,8 +152,8 @@ def _select(block_id: str, label: str, choices: dict[str, str], initial: str | N
 
 
 def _kind_select(existing: JobSpec | None, allow_shell: bool) -> blocks.Block:
-    # Without SCHEDOPS_ALLOW_SHELL_FROM_SLACK a shell job is not offered; editing one then means choosing anew.
-    kinds = {kind: label for kind, label in _KIND_LABELS.items() if kind != "shell" or allow_shell}
+    # Without SCHEDOPS_ALLOW_SHELL_FROM_SLACK, kinds that run code (shell, python) are not offered.
+    kinds = {kind: label for kind, label in _KIND_LABELS.items() if kind not in CODE_KINDS or allow_shell}
     return _select(ids.FORM_KIND, "Kind", kinds, existing.kind if existing else None)
 
 
@@ -170,6 +173,8 @@ def _retries_input(existing: JobSpec | None) -> blocks.Block:
 def _what(spec: JobSpec | None) -> str | None:
     if spec is None:
         return None
+    if isinstance(spec, HttpJob):
+        return redacted_url(spec.url)  # a URL's password and query string never travel to Slack
     value = getattr(spec, WHAT_FIELD[spec.kind])
     return shlex.join(value) if isinstance(value, list) else str(value)
 
@@ -239,6 +244,8 @@ def _read_what(text: str | None, existing: JobSpec | None, kind: str) -> Any:
     # An argv command shown as a command line stays an argv list while it is left unchanged.
     if isinstance(existing, ShellJob) and kind == "shell" and isinstance(existing.command, list):
         return existing.command if text == shlex.join(existing.command) else text
+    if isinstance(existing, HttpJob) and kind == "http" and text == redacted_url(existing.url):
+        return existing.url  # left as shown: keep the real URL behind the redacted one
     return text
 
 

@@ -142,6 +142,21 @@ class ApprovalService:
             approval = await self._execute(approval, channel_id)
         return approval
 
+    async def fail_unfinished(self) -> list[Approval]:
+        """Approved requests a stopped process never finished carrying out become failed, never re-run: the
+        action may have partly happened, so a person should look and ask again."""
+        failed = []
+        for approval in await self.store.unfinished():
+            outcome = {"error": "interrupted: schedops stopped while carrying this out; check, then ask again"}
+            if await self.store.finish(approval.id, ApprovalStatus.FAILED, outcome=outcome, now=self._clock()):
+                request = approval.request
+                await self._record(
+                    approval.decided_by, request.action.value, request.target, approval.channel_id,
+                    AuditOutcome.FAILED, f"approval {approval.id}: interrupted by a shutdown",
+                )
+                failed.append(await self.store.get(approval.id))
+        return failed
+
     async def expire_overdue(self) -> list[Approval]:
         """Mark every pending request past its expiry as expired; returns those (to update their messages)."""
         expired = await self.store.expire_overdue(now=self._clock())

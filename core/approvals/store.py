@@ -101,6 +101,17 @@ class ApprovalStore:
         """Mark one overdue pending request expired; False if it was not pending and overdue."""
         return await self._execute(self._overdue(now).where(ApprovalRow.id == approval_id))
 
+    async def withdraw(self, approval_id: str, *, reason: str) -> bool:
+        """End a pending request nobody can see (it could not be posted): expired, with ``reason``."""
+        values = {"status": ApprovalStatus.EXPIRED.value, "outcome": {"error": reason}}
+        return await self._update(approval_id, ApprovalStatus.PENDING, values)
+
+    async def unfinished(self) -> list[Approval]:
+        """Approved requests whose action never finished (the process stopped while carrying it out)."""
+        query = select(ApprovalRow).where(ApprovalRow.status == ApprovalStatus.APPROVED.value)
+        async with self._db.session() as session:
+            return [to_approval(row) for row in await session.scalars(query)]
+
     async def expire_overdue(self, *, now: datetime) -> list[Approval]:
         """Mark every overdue pending request expired; returns exactly the ones this call changed."""
         query = self._overdue(now).returning(ApprovalRow)

@@ -13,6 +13,7 @@ import yaml
 from core.jobs.jobsfile import JOB_CLASSES
 from core.jobs.spec import JobSpec, job_to_data
 from core.jobs.sync import Outcome, SyncReport, check_unique_ids
+from core.redaction import redacted_job_data
 from core.storage.jobs_store import JobStore, spec_hash
 
 _COMMON_FIELDS = set.intersection(*(set(job_class.model_fields) for job_class in JOB_CLASSES.values()))
@@ -48,20 +49,21 @@ _Dumper.add_representer(list, _represent_list)
 _Dumper.add_representer(str, _represent_str)
 
 
-def export_jobs_yaml(jobs: list[JobSpec]) -> str:
+def export_jobs_yaml(jobs: list[JobSpec], *, redact: bool = False) -> str:
     """``jobs`` as a jobs file: defaults left out, keys in reading order (id, name, kind, the kind's own
-    fields, schedule, then the rest), one blank line between jobs."""
+    fields, schedule, then the rest), one blank line between jobs. ``redact`` hides credential-bearing
+    values (for showing in chat; such a file no longer round-trips)."""
     if not jobs:
         return "jobs: []\n"
     blocks = [
-        _indented(yaml.dump([_ordered(job)], Dumper=_Dumper, sort_keys=False, width=4096, allow_unicode=True))
+        _indented(yaml.dump([_ordered(job, redact)], Dumper=_Dumper, sort_keys=False, width=4096, allow_unicode=True))
         for job in jobs
     ]
     return "jobs:\n" + "\n".join(blocks)
 
 
-def _ordered(spec: JobSpec) -> dict[str, Any]:
-    data = job_to_data(spec)
+def _ordered(spec: JobSpec, redact: bool) -> dict[str, Any]:
+    data = redacted_job_data(spec) if redact else job_to_data(spec)
     own = [name for name in type(spec).model_fields if name not in _COMMON_FIELDS]
     order = [*_LEADING, *own, "schedule", *type(spec).model_fields]
     ordered = {key: data[key] for key in dict.fromkeys(order) if key in data}

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import shlex
 from datetime import timedelta
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from cron_descriptor import (  # type: ignore[import-untyped]
@@ -23,6 +22,7 @@ from cron_descriptor import (  # type: ignore[import-untyped]
 from core.durations import format_duration
 from core.jobs.cron import expand_nickname
 from core.jobs.spec import CronSchedule, DigestJob, HttpJob, IntervalSchedule, JobSpec, PythonJob, ShellJob
+from core.redaction import redacted_url
 
 _UNITS = (("week", 604_800), ("day", 86_400), ("hour", 3_600), ("minute", 60), ("second", 1))
 
@@ -104,7 +104,7 @@ def _action(spec: JobSpec) -> str:
         return _shell(spec)
     if isinstance(spec, HttpJob):
         expected = ", ".join(str(status) for status in spec.expect_status)
-        text = f"Calls {spec.method} {_safe_url(spec.url)} and expects HTTP {expected}"
+        text = f"Calls {spec.method} {redacted_url(spec.url)} and expects HTTP {expected}"
         if spec.headers:
             text += f", sending the headers {', '.join(sorted(spec.headers))}"
         return text + "."
@@ -126,14 +126,3 @@ def _shell(spec: ShellJob) -> str:
     if spec.env:
         text += f", setting {', '.join(sorted(spec.env))}"
     return text + "."
-
-
-def _safe_url(url: str) -> str:
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if parts.port is not None:
-        host += f":{parts.port}"
-    if parts.username:
-        host = f"{parts.username}@{host}"
-    query = "?…" if parts.query else ""
-    return f"{parts.scheme}://{host}{parts.path}{query}"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import aiohttp
+
 from bot import ids
 from core.runs import RunStatus
 from tests.e2e.harness import ADMIN, OPS_CHANNEL, Bot
@@ -115,3 +117,28 @@ async def test_a_disconnect_message_is_followed_by_a_fresh_connection(bot: Bot, 
     ack = await bot.command("/sitrep", "help")
 
     assert ack.payload is not None and "/sitrep" in ack.payload["text"]
+
+
+async def test_readyz_reports_a_lost_slack_connection(bot: Bot, slack: FakeSlack) -> None:
+    from bot.health import HealthServer
+
+    server = HealthServer(
+        0,
+        host="127.0.0.1",
+        db=bot.services.db,
+        engine=bot.engine,
+        metrics=bot.services.metrics,
+        slack_connected=bot.services.slack_connected,
+    )
+    await server.start()
+    try:
+        url = f"http://127.0.0.1:{server.port}/readyz"
+        async with aiohttp.ClientSession() as http:
+            async with http.get(url) as ready:
+                assert ready.status == 200
+            await bot.session.close()  # the socket goes away
+            async with http.get(url) as lost:
+                body = await lost.json()
+            assert lost.status == 503 and "slack" in str(body["reasons"]).lower()
+    finally:
+        await server.stop()

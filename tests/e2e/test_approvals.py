@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from bot import ids
+from core.approvals import ApprovalStatus
 from core.runs import RunStatus, RunTrigger
 from tests.e2e.harness import ADMIN, APPROVER, OPS_CHANNEL, REQUESTER, Bot, start_bot
 from tests.support.fake_slack import FakeSlack
@@ -57,11 +58,13 @@ async def test_fixit_is_carried_out_once_after_a_second_person_approves(bot: Bot
     assert ids.APPROVE not in _buttons(updated)
     assert APPROVER in updated.text or APPROVER in str(updated.blocks)
 
-    # A replayed click (the old button, clicked again) changes nothing.
+    # A replayed click (the old button, clicked again) changes nothing and is told so.
+    answered = len(bot.slack.responses())
     await bot.click(ids.APPROVE, buttons[ids.APPROVE], user=APPROVER, message_ts=request.ts, strict=False)
     await bot.settle()
     assert len([r for r in await bot.engine.runs.recent("sync") if r.trigger is RunTrigger.FIXIT]) == 1
-    assert "already" in bot.slack.responses()[-1].body["text"].lower()
+    [refusal] = bot.slack.responses()[answered:]
+    assert "already" in refusal.body["text"].lower()
     assert not bot.slack.violations
 
 
@@ -71,11 +74,13 @@ async def test_a_tampered_token_is_refused_and_changes_nothing(bot: Bot, tmp_pat
     token = _buttons(request)[ids.APPROVE]
     forged = token[:-4] + ("AAAA" if not token.endswith("AAAA") else "BBBB")
 
+    answered = len(bot.slack.responses())
     await bot.click(ids.APPROVE, forged, user=APPROVER, message_ts=request.ts, strict=False)
     await bot.settle()
 
     assert not [r for r in await bot.engine.runs.recent("sync") if r.trigger is RunTrigger.FIXIT]
-    reply = bot.slack.responses()[-1].body["text"]
+    [refusal] = bot.slack.responses()[answered:]
+    reply = refusal.body["text"]
     assert forged not in reply and token not in reply
     assert ids.APPROVE in _buttons(bot.slack.message(OPS_CHANNEL, request.ts))
 
@@ -151,3 +156,43 @@ async def test_an_expired_request_loses_its_buttons_and_refuses_late_clicks(slac
         assert await bot.engine.runs.recent("report") == []
     finally:
         await bot.stop()
+
+
+async def test_a_request_left_approved_by_a_stopped_process_is_marked_failed(slack: FakeSlack, tmp_path: Path) -> None:
+    first = await start_bot(slack, tmp_path)
+    await first.add_job(id="report", target="tests.support.tasks:nap", kwargs={"seconds": 0})
+    await first.command("/jobs", "pause report", user=REQUESTER)
+    await first.settle()
+    [request] = [m for m in slack.messages(OPS_CHANNEL) if ids.APPROVE in _buttons(m)]
+    [pending] = await first.session.ctx.approvals.store.pending()
+    # The process stops between the decision and the action's end.
+    await first.session.ctx.approvals.store.claim_decision(
+        pending.id, ApprovalStatus.APPROVED, decided_by=APPROVER, now=first.engine.clock()
+    )
+    await first.stop()
+
+    second = await start_bot(slack, tmp_path)
+    try:
+        await slack.wait_for(lambda: "interrupted" in str(slack.message(OPS_CHANNEL, request.ts).blocks), 5)
+        assert (await second.session.ctx.approvals.store.get(pending.id)).status is ApprovalStatus.FAILED
+        assert not (await second.engine.jobs.require("report")).paused
+    finally:
+        await second.stop()
+
+
+async def test_retry_from_the_home_tab_by_a_non_admin_asks_in_the_alert_channel(bot: Bot) -> None:
+    await bot.add_job(id="report", target="tests.support.tasks:nap", kwargs={"seconds": 0})
+    await bot.slack.deliver(bot.slack.app_home_opened(REQUESTER))
+    await bot.settle()
+
+    home_click = bot.slack.block_action(ids.keyed(ids.RETRY, "report"), "report", user_id=REQUESTER, strict=False)
+    home_click.pop("response_url", None)
+    home_click.pop("container", None)
+    home_click.pop("channel", None)
+    home_click.pop("message", None)
+    await (await bot.slack.deliver(home_click)).ack()
+    await bot.settle()
+
+    assert [m for m in bot.slack.messages(OPS_CHANNEL) if ids.APPROVE in _buttons(m)]
+    assert any("Approval requested" in m.text for m in bot.slack.messages(REQUESTER))
+    assert await bot.engine.runs.recent("report") == []

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 from bot import ids
@@ -35,6 +36,7 @@ def _form(job_id: str, kind: str, what: str, schedule_kind: str, schedule: str) 
 async def _submit(bot: Bot, values: dict[str, Any], user: str = ADMIN) -> Any:
     await bot.command("/jobs", "new", user=user)
     await bot.settle()
+    await bot.settle()
     [modal] = [v for v in bot.slack.opened_views() if v.open]
     payload = bot.slack.view_submission(ids.JOB_FORM, values, user_id=user)
     envelope = await bot.slack.deliver(payload)
@@ -51,27 +53,36 @@ async def test_a_bad_cron_in_the_form_is_shown_inline_and_nothing_is_created(bot
     assert await bot.engine.jobs.get("tidy") is None
 
 
-async def test_shell_jobs_are_refused_from_slack_by_default(bot: Bot) -> None:
-    _, ack = await _submit(bot, _form("rm", "shell", "rm -rf /", "interval", "1h"))
+@pytest.mark.parametrize(
+    ("kind", "what"), [("shell", "rm -rf /"), ("python", "os:abort"), ("python", "subprocess:getoutput")]
+)
+async def test_jobs_that_run_code_are_refused_from_slack_by_default(bot: Bot, kind: str, what: str) -> None:
+    _, ack = await _submit(bot, _form("rm", kind, what, "interval", "1h"))
 
     assert ack.payload is not None and ack.payload["response_action"] == "errors"
+    assert "SCHEDOPS_ALLOW_SHELL_FROM_SLACK" in str(ack.payload["errors"])
     assert await bot.engine.jobs.get("rm") is None
 
 
 async def test_an_admin_creates_a_job_from_the_form(bot: Bot) -> None:
-    _, ack = await _submit(bot, _form("tidy", "python", "tests.support.tasks:nap", "interval", "15m"))
+    _, ack = await _submit(bot, _form("tidy", "http", "http://127.0.0.1:9/cleanup", "interval", "15m"))
 
     assert ack.payload is None or "errors" not in ack.payload
     job = await bot.engine.jobs.require("tidy")
-    assert job.spec.kind == "python" and bot.engine.next_fire("tidy") is not None
+    assert job.spec.kind == "http" and bot.engine.next_fire("tidy") is not None
     assert any("tidy" in m.text for m in bot.slack.messages(OPS_CHANNEL))
 
 
 async def test_a_non_admin_form_becomes_an_approval_request(bot: Bot) -> None:
-    await _submit(bot, _form("tidy", "python", "tests.support.tasks:nap", "interval", "15m"), user=REQUESTER)
+    await _submit(
+        bot, _form("tidy", "http", "https://user:s3cret@example.com/x?token=abc", "cron", "0 3 * * *"), user=REQUESTER
+    )
 
     assert await bot.engine.jobs.get("tidy") is None
-    assert any(ids.APPROVE in str(m.blocks) for m in bot.slack.messages(OPS_CHANNEL))
+    [request] = [m for m in bot.slack.messages(OPS_CHANNEL) if ids.APPROVE in str(m.blocks)]
+    # The approver sees what the job would do, without its credentials.
+    assert "example.com/x" in str(request.blocks)
+    assert "s3cret" not in str(request.blocks) and "token=abc" not in str(request.blocks)
 
 
 async def test_the_home_tab_shows_health_and_failing_jobs(bot: Bot, tmp_path: Path) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot import acting, ids
-from bot.context import BotContext, Respond
+from bot.context import BotContext, Respond, clicked_message, replier
 from bot.parsing import JOBS_USAGE
 from bot.views.jobs import history_message
 from core.approvals import ActionRequest
@@ -24,7 +24,8 @@ ACTIONS = (*_REQUESTS, ids.JOB_HISTORY)
 def handler(ctx: BotContext) -> Any:
     async def on_job_button(ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
         await ack()
-        ctx.spawn(_act(ctx, body, action, respond), what="acting on the job", respond=respond)
+        reply = replier(ctx, body, respond)
+        ctx.spawn(_act(ctx, body, action, reply), what="acting on the job", respond=reply)
 
     return on_job_button
 
@@ -36,16 +37,16 @@ async def _act(ctx: BotContext, body: dict[str, Any], action: dict[str, Any], re
         runs = await ctx.services.engine.runs.recent(job_id, 10)
         await respond(response_type="ephemeral", replace_original=False, **history_message(job_id, runs))
         return
-    container = body.get("container") or {}
-    channel = (body.get("channel") or {}).get("id") or container.get("channel_id") or ""
-    thread = (body.get("message") or {}).get("thread_ts") or container.get("message_ts")
+    clicked = clicked_message(body)
+    thread = (body.get("message") or {}).get("thread_ts") or (clicked.ts if clicked else None)
 
     async def reply(response_type: str = "ephemeral", **message: Any) -> None:
         # What an admin did from an alert belongs in the alert's thread, not in a new top-level message.
-        if response_type == "in_channel" and thread and not container.get("is_ephemeral"):
-            await ctx.client.chat_postMessage(channel=channel, thread_ts=thread, **message)
+        if response_type == "in_channel" and clicked and thread:
+            await ctx.client.chat_postMessage(channel=clicked.channel, thread_ts=thread, **message)
         else:
             await respond(response_type=response_type, replace_original=False, **message)
 
     request = _REQUESTS[action_id](job_id)
+    channel = clicked.channel if clicked else ""
     await acting.submit(ctx, request, actor=body["user"]["id"], channel_id=channel, respond=reply, usage=JOBS_USAGE)

@@ -5,14 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 from bot.context import BotContext, Respond
+from bot.parsing import parse_page
 from bot.views.jobs import jobs_list_message
 
 
 def handler(ctx: BotContext) -> Any:
     async def on_page(ack: Any, action: dict[str, Any], respond: Respond) -> None:
         await ack()
-        value = str(action.get("value", "1"))
-        page = int(value) if value.isdigit() else 1
+        page = parse_page(str(action.get("value", "1")))
         ctx.spawn(_turn(ctx, page, respond), what="turning the page", respond=respond)
 
     return on_page

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.context import BotContext, Respond
+from bot.context import BotContext, Respond, replier
 from bot.views.common import notice_message
 from bot.views.output import output_modal
 from core.storage.runs_store import RunLookupError
@@ -13,7 +13,8 @@ from core.storage.runs_store import RunLookupError
 def handler(ctx: BotContext) -> Any:
     async def on_show_output(ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
         await ack()
-        ctx.spawn(_open(ctx, body, str(action.get("value", "")), respond), what="opening the output", respond=respond)
+        reply = replier(ctx, body, respond)
+        ctx.spawn(_open(ctx, body, str(action.get("value", "")), reply), what="opening the output", respond=reply)
 
     return on_show_output
 

@@ -53,7 +53,9 @@ async def _look(ctx: BotContext, request: JobsRequest) -> dict[str, Any]:
     if request.action == "list":
         return dict(jobs_list_message(await jobs.list(), page=request.number or 1))
     if request.action == "export":
-        return dict(export_message(export_jobs_yaml([job.spec for job in await jobs.list()])))
+        # Chat is no place for credentials: env and header values, bodies and URL secrets are hidden here;
+        # `schedops jobs export` on the server gives the complete file.
+        return dict(export_message(export_jobs_yaml([job.spec for job in await jobs.list()], redact=True)))
     assert request.job_id is not None
     job = await jobs.get(request.job_id)
     if job is None:

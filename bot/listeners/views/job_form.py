@@ -9,7 +9,7 @@ from pydantic import ValidationError
 
 from bot import acting
 from bot.context import BotContext
-from bot.job_forms import SHELL_OFF, channel_responder
+from bot.job_forms import channel_responder, refused_kind
 from bot.parsing import JOBS_USAGE
 from bot.views.job_form import form_errors, read_form_metadata, read_job_form
 from core.approvals import ActionRequest
@@ -33,8 +33,9 @@ def handler(ctx: BotContext) -> Any:
             await ack(response_action="errors", errors=form_errors(error, editing=editing))
             return
         problems = []
-        if spec.kind == "shell" and not ctx.settings.allow_shell_from_slack:
-            problems.append(f"kind: {SHELL_OFF}")
+        refusal = refused_kind(spec.kind, ctx.settings)
+        if refusal is not None:
+            problems.append(f"kind: {refusal}")
         if not editing and await ctx.services.engine.jobs.get(spec.id) is not None:
             problems.append(f"id: a job with id {spec.id} already exists; use /jobs edit {spec.id}")
         if problems:
