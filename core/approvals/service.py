@@ -151,8 +151,12 @@ class ApprovalService:
             if await self.store.finish(approval.id, ApprovalStatus.FAILED, outcome=outcome, now=self._clock()):
                 request = approval.request
                 await self._record(
-                    approval.decided_by, request.action.value, request.target, approval.channel_id,
-                    AuditOutcome.FAILED, f"approval {approval.id}: interrupted by a shutdown",
+                    approval.decided_by,
+                    request.action.value,
+                    request.target,
+                    approval.channel_id,
+                    AuditOutcome.FAILED,
+                    f"approval {approval.id}: interrupted by a shutdown",
                 )
                 failed.append(await self.store.get(approval.id))
         return failed

@@ -12,6 +12,8 @@ import logging
 from contextlib import suppress
 from datetime import datetime, timedelta
 
+from sqlalchemy.exc import IntegrityError
+
 from core.clock import Clock, utc_now
 from core.engine.catchup import plan_catchup
 from core.engine.runner import Runner, RunRequest, StartedRun
@@ -20,7 +22,7 @@ from core.events import EventBus, JobChanged, RunFailed, RunsMissed
 from core.executors.base import Executors
 from core.jobs.spec import JobSpec
 from core.jobs.triggers import build_trigger, fire_times, first_fire_time
-from core.runs import ErrorClass, RunRecord, RunTrigger
+from core.runs import ErrorClass, RunRecord, RunStatus, RunTrigger
 from core.storage.database import Database
 from core.storage.jobs_store import JobLookupError, JobStore, StoredJob
 from core.storage.runs_store import RunStore
@@ -28,6 +30,8 @@ from core.storage.runs_store import RunStore
 log = logging.getLogger(__name__)
 
 INTERRUPTED_BY_CRASH = "schedops stopped while this run was in progress"
+# A live fire is never exactly on time; below this it is on time whatever the job's grace (even 0s).
+STALL_TOLERANCE = timedelta(seconds=1)
 
 
 class JobExistsError(ValueError):
@@ -64,6 +68,7 @@ class Engine:
         self._runner = Runner(self.runs, executors, self.events, clock)
         self._runner.on_failure = self._maybe_retry
         self._background: set[asyncio.Task[object]] = set()
+        self._housekeeper: asyncio.Task[None] | None = None
         self._retry_timers: dict[int, asyncio.TimerHandle] = {}
         self._stopping = False
 
@@ -84,7 +89,7 @@ class Engine:
         for failed in await self.runs.owed_retries():
             self._arm_retry(failed, failed.retry_at or now)
         self._timetable.start()
-        self._spawn(self._housekeeping())
+        self._housekeeper = asyncio.get_running_loop().create_task(self._housekeeping())
         log.info("scheduler started with %d scheduled job(s)", len(self._timetable.scheduled_ids()))
 
     async def shutdown(self, grace: timedelta = timedelta(seconds=30)) -> None:
@@ -94,9 +99,13 @@ class Engine:
         for handle in self._retry_timers.values():
             handle.cancel()  # owed retries stay recorded (retry_at) and resume at the next start
         self._retry_timers.clear()
-        for task in list(self._background):
-            task.cancel()
-        await asyncio.gather(*self._background, return_exceptions=True)
+        if self._housekeeper is not None:
+            self._housekeeper.cancel()
+            await asyncio.gather(self._housekeeper, return_exceptions=True)
+        # Fires and retries in flight are short (a few queries, then a run starts): let them land, so no
+        # claimed retry is lost and no run row is left without the task that runs it.
+        if self._background:
+            await asyncio.wait(list(self._background), timeout=5)
         await self._runner.wait_all(grace.total_seconds())
         leftover = self._runner.active_run_ids
         if leftover:
@@ -115,7 +124,10 @@ class Engine:
     async def add_job(self, spec: JobSpec, *, actor: str | None) -> StoredJob:
         if await self.jobs.get(spec.id) is not None:
             raise JobExistsError(spec.id)
-        job = await self.jobs.save(spec, now=self.clock(), actor=actor, source="api")
+        try:
+            job = await self.jobs.save(spec, now=self.clock(), actor=actor, source="api", create_only=True)
+        except IntegrityError:  # added by someone else between the check and the insert
+            raise JobExistsError(spec.id) from None
         await self._reschedule(job)
         self._changed(spec.id, "added", actor)
         return job
@@ -209,19 +221,19 @@ class Engine:
         self._timetable.place(job.id, trigger, next_fire)
 
     def _on_fire(self, job_id: str, scheduled_at: datetime) -> None:
-        self._spawn(self._fire(job_id, scheduled_at))
+        # Lateness is taken now, before any query: what counts is how late APScheduler handed it over.
+        self._spawn(self._fire(job_id, scheduled_at, self.clock() - scheduled_at))
 
-    async def _fire(self, job_id: str, scheduled_at: datetime) -> None:
+    async def _fire(self, job_id: str, scheduled_at: datetime, lateness: timedelta) -> None:
         # APScheduler has already moved the job on: persist where it is going before anything else.
         await self.jobs.set_next_run_time(job_id, self._timetable.next_fire(job_id))
         job = await self.jobs.get(job_id)
         if job is None or not job.active or self._stopping:
             return
-        lateness = self.clock() - scheduled_at
-        grace = job.spec.grace(self.misfire_grace)
-        if lateness > grace:
+        if lateness > max(job.spec.grace(self.misfire_grace), STALL_TOLERANCE):
             # The process was stalled (suspended machine, blocked loop): record it like downtime.
-            await self.runs.add_missed(job_id, [scheduled_at], now=self.clock())
+            message = f"missed: schedops was stalled and reached it {lateness.total_seconds():.0f}s late"
+            await self.runs.add_missed(job_id, [scheduled_at], now=self.clock(), message=message)
             self.events.publish(RunsMissed(job_id, 1))
             return
         await self._runner.start(RunRequest(job.spec, RunTrigger.SCHEDULE, scheduled_at=scheduled_at))
@@ -233,15 +245,15 @@ class Engine:
         retries) are retried automatically: a person or fix-it asking for a run decides about retrying."""
         policy = request.spec.retries
         if (
-            self._stopping
-            or request.trigger not in {RunTrigger.SCHEDULE, RunTrigger.RETRY}
+            request.trigger not in {RunTrigger.SCHEDULE, RunTrigger.RETRY}
             or failed.error_class is ErrorClass.PERMANENT
             or request.attempt > policy.max
         ):
             return False
         retry_at = self.clock() + policy.delay_before(request.attempt)
         await self.runs.set_retry_at(failed.id, retry_at)
-        self._arm_retry(failed, retry_at)
+        if not self._stopping:  # while stopping it stays owed, and the next start-up performs it
+            self._arm_retry(failed, retry_at)
         log.info("%s will retry run %s at %s", failed.job_id, failed.id, retry_at.isoformat())
         return True
 
@@ -258,6 +270,7 @@ class Engine:
         job = await self.jobs.get(failed.job_id)
         if job is None or not job.active:
             log.info("retry of run %s dropped: %s is paused, disabled or removed", failed.id, failed.job_id)
+            self.events.publish(RunFailed(failed, final=True))  # no retry follows: the failure stands
             return
         request = RunRequest(
             job.spec,
@@ -266,7 +279,9 @@ class Engine:
             attempt=failed.attempt + 1,
             retry_of=failed.id,
         )
-        await self._runner.start(request)
+        started = await self._runner.start(request)
+        if started.run.status is RunStatus.SKIPPED:
+            self.events.publish(RunFailed(failed, final=True))
 
     # -- plumbing ----------------------------------------------------------------------------------------
 

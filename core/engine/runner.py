@@ -19,6 +19,7 @@ from core.storage.runs_store import RunStore
 log = logging.getLogger(__name__)
 
 INTERRUPTED_BY_SHUTDOWN = "schedops shut down before this run finished"
+_FINISH_RETRY_DELAYS = (0.5, 1.0, 2.0, 4.0)
 
 
 class StartedRun:
@@ -125,22 +126,59 @@ class Runner:
 
     async def _carry_out(self, request: RunRequest, run: RunRecord, finished: asyncio.Future[RunRecord]) -> None:
         spec = request.spec
+        final, prior_failures = run, 0
         try:
             outcome = await self._execute(spec)
-            prior_failures = await self._runs.consecutive_failures(spec.id) if outcome.status.is_finished else 0
-            final = await self._runs.finish(run.id, outcome, now=self._clock())
+            prior_failures = await self._prior_failures(spec.id, outcome)
+            final = await self._record_outcome(run, outcome)
+        except Exception:
+            log.exception("the end of run %s of %s could not be recorded; the next start-up marks it", run.id, spec.id)
         except asyncio.CancelledError:
-            interrupted = await self._runs.interrupt_running(
-                now=self._clock(), message=INTERRUPTED_BY_SHUTDOWN, ids=[run.id]
-            )
-            if not finished.done():
-                finished.set_result(interrupted[0] if interrupted else run)
+            final = await self._interrupt(run)
+            if final.status is RunStatus.INTERRUPTED:
+                self._events.publish(RunFailed(final, final=True))
             raise
         finally:
             self._slots[spec.id] -= 1
             self._tasks.pop(run.id, None)
-        finished.set_result(final)
-        await self._announce(request, final, prior_failures)
+            if not finished.done():  # whatever happened, nobody waits on this run forever
+                finished.set_result(final)
+        if final.status is RunStatus.RUNNING:
+            return
+        try:
+            await self._announce(request, final, prior_failures)
+        except Exception:
+            log.exception("announcing the end of run %s failed", run.id)
+
+    async def _prior_failures(self, job_id: str, outcome: ExecutionResult) -> int:
+        if outcome.status is not RunStatus.SUCCEEDED:
+            return 0
+        try:
+            return await self._runs.consecutive_failures(job_id)
+        except Exception:
+            log.exception("could not count the failures before run of %s", job_id)
+            return 0
+
+    async def _record_outcome(self, run: RunRecord, outcome: ExecutionResult) -> RunRecord:
+        """Write the run's end, retrying a database that is briefly unavailable; if it stays unavailable,
+        the row is left for the next start-up to mark interrupted (and the log says so)."""
+        for delay in _FINISH_RETRY_DELAYS:
+            try:
+                return await self._runs.finish(run.id, outcome, now=self._clock())
+            except Exception:
+                log.exception("recording the end of run %s failed; retrying in %ss", run.id, delay)
+                await asyncio.sleep(delay)
+        return await self._runs.finish(run.id, outcome, now=self._clock())
+
+    async def _interrupt(self, run: RunRecord) -> RunRecord:
+        try:
+            interrupted = await self._runs.interrupt_running(
+                now=self._clock(), message=INTERRUPTED_BY_SHUTDOWN, ids=[run.id]
+            )
+        except Exception:
+            log.exception("could not mark run %s interrupted; the next start-up will", run.id)
+            return run
+        return interrupted[0] if interrupted else run
 
     async def _execute(self, spec: JobSpec) -> ExecutionResult:
         try:

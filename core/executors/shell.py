@@ -14,7 +14,7 @@ import contextlib
 import os
 import signal
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from core.durations import format_duration
 from core.jobs.spec import JobSpec, ShellJob
@@ -22,6 +22,14 @@ from core.runs import OUTPUT_TAIL_BYTES, ErrorClass, ExecutionResult, RunStatus,
 
 # How long output may keep arriving after the main process exits before leftover processes are stopped.
 _DRAIN_SECONDS = 0.5
+
+# schedops' own credentials are not the jobs' business: a job that prints its environment must not leak them.
+_WITHHELD = ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SCHEDOPS_SIGNING_SECRET", "DATABASE_URL")
+
+
+def job_environment(environ: Mapping[str, str]) -> dict[str, str]:
+    """The environment a shell job inherits: schedops' own, less its secrets (and their *_FILE paths)."""
+    return {name: value for name, value in environ.items() if name.removesuffix("_FILE") not in _WITHHELD}
 
 
 class _Capture(asyncio.SubprocessProtocol):
@@ -145,7 +153,7 @@ async def _spawn(argv: Sequence[str], spec: ShellJob, capture: _Capture) -> asyn
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         cwd=spec.cwd,
-        env={**os.environ, **spec.env},
+        env={**job_environment(os.environ), **spec.env},
         start_new_session=True,  # its own process group, so the job and all it started can be stopped
     )
     return transport

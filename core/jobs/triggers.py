@@ -37,6 +37,9 @@ def first_fire_time(spec: JobSpec, default_timezone: str, now: datetime) -> date
     """When a newly scheduled job fires first (an interval job one interval from now)."""
     if isinstance(spec.schedule, IntervalSchedule):
         return now + spec.schedule.interval
+    if isinstance(spec.schedule, OnceSchedule):
+        # APScheduler's DateTrigger answers its date even when it has passed; a one-time job is done then.
+        return spec.schedule.at if spec.schedule.at > now else None
     fire: datetime | None = build_trigger(spec, default_timezone).get_next_fire_time(None, now)
     return None if fire is None else fire.astimezone(UTC)
 

@@ -103,13 +103,19 @@ class JobStore:
         actor: str | None,
         source: JobSource,
         file_hash: str | None = None,
+        create_only: bool = False,
     ) -> StoredJob:
-        """Create or replace the definition; pause state and history are kept."""
+        """Create or replace the definition; pause state and history are kept. A changed schedule (or a
+        job enabled or disabled) forgets the stored next run time, so the engine works it out anew rather
+        than catching up on fire times of a schedule that no longer applies. ``create_only`` makes an
+        existing id an IntegrityError."""
         async with self._db.session.begin() as session:
-            row = await session.get(JobRow, spec.id, with_for_update=True)
+            row = None if create_only else await session.get(JobRow, spec.id, with_for_update=True)
             if row is None:
                 row = JobRow(id=spec.id, paused=False, created_at=now, source=source)
                 session.add(row)
+            elif row.spec.get("schedule") != job_to_data(spec).get("schedule") or row.enabled != spec.enabled:
+                row.next_run_time = None
             row.kind = spec.kind
             row.spec = job_to_data(spec)
             row.enabled = spec.enabled

@@ -85,7 +85,14 @@ class RunStore:
             session.add(row)
         return to_record(row)
 
-    async def add_missed(self, job_id: str, fire_times: Iterable[datetime], *, now: datetime) -> int:
+    async def add_missed(
+        self,
+        job_id: str,
+        fire_times: Iterable[datetime],
+        *,
+        now: datetime,
+        message: str = "missed while schedops was not running",
+    ) -> int:
         rows = [
             RunRow(
                 job_id=job_id,
@@ -94,7 +101,7 @@ class RunStore:
                 status=RunStatus.MISSED.value,
                 created_at=now,
                 scheduled_at=when,
-                error_message="missed while schedops was not running",
+                error_message=message,
             )
             for when in fire_times
         ]

@@ -23,3 +23,8 @@ def fail_until(counter: str, failures: int) -> dict[str, int]:
     if calls <= failures:
         raise ConnectionError(f"call {calls} failed")
     return {"calls": calls}
+
+
+async def nap_then_fail(seconds: float) -> None:
+    await asyncio.sleep(seconds)
+    raise TimeoutError(f"gave up after {seconds}s")

@@ -1,0 +1,144 @@
+"""Edges found in review: each of these once ran a job twice, never, or left a run hanging."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import pytest
+from sqlalchemy.exc import OperationalError
+
+from core.clock import utc_now
+from core.engine import JobExistsError
+from core.engine.runner import RunRequest
+from core.events import RunFailed
+from core.executors.shell import job_environment
+from core.jobs.sync import sync_jobs
+from core.runs import RunStatus, RunTrigger
+from core.storage.runs_store import RunStore
+from tests.core.engine.conftest import EngineFactory, Recorder, job
+
+
+async def _finished_runs(engine, job_id: str, count: int) -> list:  # type: ignore[no-untyped-def]
+    for _ in range(80):
+        runs = [r for r in await engine.runs.recent(job_id) if r.status.is_finished]
+        if len(runs) >= count:
+            return runs
+        await asyncio.sleep(0.05)
+    return [r for r in await engine.runs.recent(job_id) if r.status.is_finished]
+
+
+async def test_a_one_time_job_runs_once_across_restarts_and_updates(make_engine: EngineFactory) -> None:
+    engine = make_engine()
+    await engine.start()
+    soon = (utc_now() + timedelta(seconds=0.3)).isoformat()
+    await engine.add_job(job("launch", schedule={"at": soon}), actor=None)
+    assert len(await _finished_runs(engine, "launch", 1)) == 1
+    await engine.update_job(job("launch", schedule={"at": soon}, name="Launch"), actor=None)
+    await engine.shutdown()
+
+    for _ in range(2):
+        restarted = make_engine()
+        await restarted.start()
+        await asyncio.sleep(0.3)
+        await restarted.shutdown()
+
+    assert len(await engine.runs.recent("launch")) == 1
+
+
+async def test_a_zero_grace_job_still_runs_when_fired_live(make_engine: EngineFactory) -> None:
+    engine = make_engine()
+    await engine.start()
+    await engine.add_job(job("strict", schedule={"interval": "1s"}, misfire_grace="0s"), actor=None)
+
+    [run] = (await _finished_runs(engine, "strict", 1))[:1]
+
+    assert run.status is RunStatus.SUCCEEDED and run.trigger is RunTrigger.SCHEDULE
+
+
+async def test_a_briefly_failing_database_does_not_leave_a_run_hanging(
+    make_engine: EngineFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    engine = make_engine()
+    await engine.add_job(job("steady"), actor=None)
+    real_finish = RunStore.finish
+    failures = iter([True, True])
+
+    async def flaky_finish(self, run_id, outcome, *, now):  # type: ignore[no-untyped-def]
+        if next(failures, False):
+            raise OperationalError("UPDATE runs", {}, Exception("database is locked"))
+        return await real_finish(self, run_id, outcome, now=now)
+
+    monkeypatch.setattr(RunStore, "finish", flaky_finish)
+
+    final = await asyncio.wait_for((await engine.run_now("steady", actor=None)).wait(), timeout=10)
+
+    assert final.status is RunStatus.SUCCEEDED
+
+
+async def test_a_changed_schedule_in_the_jobs_file_is_scheduled_anew(make_engine: EngineFactory) -> None:
+    engine = make_engine()
+    await sync_jobs(engine.jobs, [job("report", schedule={"interval": "1h"})], now=utc_now())
+    await engine.jobs.set_next_run_time("report", utc_now() - timedelta(days=3))
+
+    await sync_jobs(engine.jobs, [job("report", schedule={"cron": "0 9 * * 1"})], now=utc_now())
+    await engine.start()
+
+    assert await engine.runs.recent("report") == []  # no catch-up on the old schedule's fire times
+    next_fire = engine.next_fire("report")
+    assert next_fire is not None and next_fire.weekday() == 0 and next_fire > utc_now()
+
+
+async def test_a_dropped_retry_makes_the_failure_final(make_engine: EngineFactory) -> None:
+    engine = make_engine()
+    recorder = Recorder(engine.events)
+    await engine.start()
+    soon = (utc_now() + timedelta(seconds=0.2)).isoformat()
+    spec = job(
+        "flaky", target="tests.support.tasks:boom", kwargs={}, schedule={"at": soon}, retries={"max": 2, "backoff": 0.3}
+    )
+    await engine.add_job(spec, actor=None)
+    await _finished_runs(engine, "flaky", 1)
+    await engine.pause_job("flaky", actor="U_ALICE")
+    await asyncio.sleep(0.5)
+    await engine.events.drain()
+
+    assert [event.final for event in recorder.of(RunFailed)] == [False, True]
+    assert len(await engine.runs.recent("flaky")) == 1
+
+
+async def test_a_failure_during_shutdown_keeps_its_retry_owed(make_engine: EngineFactory) -> None:
+    engine = make_engine()
+    await engine.start()
+    spec = job(
+        "late", target="tests.support.tasks:nap_then_fail", kwargs={"seconds": 0.3}, retries={"max": 1, "backoff": "1m"}
+    )
+    await engine.add_job(spec, actor=None)
+    # A scheduled run, started as APScheduler's fire would start it, fails while the engine is stopping.
+    started = await engine._runner.start(RunRequest(spec, RunTrigger.SCHEDULE))
+    await engine.shutdown(grace=timedelta(seconds=2))
+
+    failed = await engine.runs.get(started.run.id)
+    assert failed.status is RunStatus.FAILED and failed.retry_at is not None
+
+
+async def test_adding_the_same_job_twice_at_once_is_a_clear_error(make_engine: EngineFactory) -> None:
+    engine = make_engine()
+
+    results = await asyncio.gather(
+        engine.add_job(job("twin"), actor="U_ALICE"), engine.add_job(job("twin"), actor="U_BOB"), return_exceptions=True
+    )
+
+    assert sum(isinstance(result, JobExistsError) for result in results) == 1
+
+
+def test_shell_jobs_do_not_inherit_schedops_secrets() -> None:
+    environ = {
+        "PATH": "/bin",
+        "SLACK_BOT_TOKEN": "xoxb-1",
+        "SLACK_APP_TOKEN_FILE": "/run/secrets/app",
+        "DATABASE_URL": "postgresql://u:p@db/x",
+        "SCHEDOPS_SIGNING_SECRET": "s",
+        "PGPASSWORD": "kept-for-pg_dump",
+    }
+    assert job_environment(environ) == {"PATH": "/bin", "PGPASSWORD": "kept-for-pg_dump"}
