@@ -25,6 +25,7 @@ from core.sitrep.job_report import build_job_report
 from core.sitrep.report import build_sitrep
 from core.sitrep.text import render_job_report, render_sitrep
 from core.storage.database import Database
+from core.storage.instance_lock import InstanceLockedError
 from core.storage.jobs_store import JobStore
 from core.storage.runs_store import RunStore
 
@@ -77,7 +78,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except LookupError as error:
         print(f"schedops: {error.args[0] if error.args else error}", file=sys.stderr)
         return EXIT_PROBLEM
-    except HealthServerError as error:
+    except (HealthServerError, InstanceLockedError) as error:
         print(f"schedops: {error}", file=sys.stderr)
         return EXIT_PROBLEM
 

@@ -18,6 +18,7 @@ from core.config import Settings
 from core.jobs.jobsfile import load_jobs_file
 from core.jobs.spec import JobSpec
 from core.jobs.sync import sync_jobs
+from core.storage.instance_lock import InstanceLock
 
 log = logging.getLogger("schedops")
 
@@ -37,7 +38,9 @@ def read_jobs_file(settings: Settings) -> list[JobSpec] | None:
 async def serve(settings: Settings, specs: list[JobSpec] | None) -> None:
     stop = _stop_on_signals()
     services = Services.build(settings)
+    lock = InstanceLock(services.db)
     try:
+        await lock.acquire()  # before anything changes: a second schedops must not touch this database
         await services.db.migrate()
         if specs is not None:
             report = await sync_jobs(services.engine.jobs, specs, now=utc_now())
@@ -67,6 +70,7 @@ async def serve(settings: Settings, specs: list[JobSpec] | None) -> None:
             await health.stop()
             await services.engine.shutdown(grace=settings.shutdown_timeout)
     finally:
+        await lock.release()
         await services.close()
 
 

@@ -100,6 +100,22 @@ def test_a_busy_port_is_one_clear_line(workdir: Path) -> None:
     assert f"cannot listen on 0.0.0.0:{port}" in result.stderr and "Traceback" not in result.stderr
 
 
+def test_a_second_scheduler_on_the_same_database_refuses_to_start(workdir: Path) -> None:
+    with subprocess.Popen(
+        [sys.executable, "-m", "bot", "run"], cwd=workdir, env=_env(workdir, None), stderr=subprocess.PIPE, text=True
+    ) as first:
+        assert first.stderr is not None
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and "scheduler started" not in first.stderr.readline():
+            pass
+        second = schedops(workdir, "run")
+        first.send_signal(signal.SIGTERM)
+        first.wait(timeout=30)
+        first.stderr.read()
+    assert second.returncode == 1
+    assert "another schedops (pid" in second.stderr and "Traceback" not in second.stderr
+
+
 def test_runs_of_an_unknown_job_say_so(workdir: Path) -> None:
     result = schedops(workdir, "runs", "nope")
     assert result.returncode == 1 and "no job with id 'nope'" in result.stderr
