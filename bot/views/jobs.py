@@ -51,20 +51,22 @@ def job_buttons(job_id: str, *, paused: bool) -> list[dict[str, object]]:
     ]
 
 
-def jobs_list_message(jobs: list[StoredJob], *, page: int, page_size: int = 20) -> Message:
-    """One page of the job list with Previous / Next buttons (value: the page to show)."""
+def jobs_list_message(jobs: list[StoredJob], *, page: int, page_size: int = 20, total: int | None = None) -> Message:
+    """One page of the job list with Previous / Next buttons (value: the page to show). ``jobs`` is every
+    job, or, with ``total`` given, just the jobs of the page (read from the database one page at a time)."""
     page_size = min(max(page_size, 1), MAX_PAGE_SIZE)
-    pages = max(1, math.ceil(len(jobs) / page_size))
     page = max(page, 1)
-    if not jobs:
+    count = len(jobs) if total is None else total
+    pages = max(1, math.ceil(count / page_size))
+    if not count:
         text = "No jobs yet. Add one with `/jobs new`, or in the jobs file."
         return {"text": fallback("No jobs yet."), "blocks": [blocks.section(text)]}
     if page > pages:
-        text = f"There is no page {page}: {len(jobs):,} jobs make {_pages(pages)}."
+        text = f"There is no page {page}: {count:,} jobs make {_pages(pages)}."
         buttons = [blocks.button("Last page", ids.JOBS_PAGE_PREVIOUS, str(pages))]
         return {"text": fallback(text), "blocks": [blocks.section(text), blocks.actions(ids.JOBS_PAGES, *buttons)]}
-    shown = jobs[(page - 1) * page_size : page * page_size]
-    heading = f"*Jobs* · page {page} of {pages} · {len(jobs):,} in all"
+    shown = jobs[:page_size] if total is not None else jobs[(page - 1) * page_size : page * page_size]
+    heading = f"*Jobs* · page {page} of {pages} · {count:,} in all"
     body = [blocks.section(heading), *packed_sections([_job_line(job) for job in shown])]
     body.append(blocks.context("`/jobs show ID` explains a job · `/jobs help` lists what you can do"))
     buttons = []
@@ -74,7 +76,7 @@ def jobs_list_message(jobs: list[StoredJob], *, page: int, page_size: int = 20) 
         buttons.append(blocks.button("Next", ids.JOBS_PAGE_NEXT, str(page + 1)))
     if buttons:
         body.append(blocks.actions(ids.JOBS_PAGES, *buttons))
-    return {"text": fallback(f"Jobs, page {page} of {pages} ({len(jobs)} in all)"), "blocks": body}
+    return {"text": fallback(f"Jobs, page {page} of {pages} ({count} in all)"), "blocks": body}
 
 
 def _pages(count: int) -> str:

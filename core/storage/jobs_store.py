@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import builtins
 import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 
 from core.jobs.spec import JobSpec, job_to_data, parse_job
 from core.storage.database import Database
@@ -94,6 +95,16 @@ class JobStore:
         async with self._db.session() as session:
             rows = await session.scalars(select(JobRow).order_by(JobRow.id))
             return [_stored(row) for row in rows]
+
+    async def count(self) -> int:
+        async with self._db.session() as session:
+            return int(await session.scalar(select(func.count()).select_from(JobRow)) or 0)
+
+    async def page(self, number: int, size: int) -> builtins.list[StoredJob]:
+        """Page ``number`` (from 1) of the jobs in id order: only those rows are read and parsed."""
+        query = select(JobRow).order_by(JobRow.id).offset((max(number, 1) - 1) * size).limit(size)
+        async with self._db.session() as session:
+            return [_stored(row) for row in await session.scalars(query)]
 
     async def save(
         self,

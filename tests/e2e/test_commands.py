@@ -72,3 +72,15 @@ async def test_admins_pause_and_resume_a_job_from_slack(bot: Bot) -> None:
     assert bot.engine.next_fire("report") is not None
     texts = [r.body["text"] for r in bot.slack.responses()]
     assert any("paused" in t for t in texts) and any("resumed" in t for t in texts)
+
+
+async def test_the_job_list_pages_through_the_database(bot: Bot) -> None:
+    for number in range(25):
+        await bot.add_job(id=f"job-{number:02d}", target="tests.support.tasks:nap")
+
+    await bot.command("/jobs", "list 2")
+    await bot.settle()
+
+    [reply] = bot.slack.responses()
+    assert "page 2 of 2" in str(reply.body["blocks"]) and "job-24" in str(reply.body["blocks"])
+    assert "job-00" not in str(reply.body["blocks"])

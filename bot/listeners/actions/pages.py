@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from bot.context import BotContext, Respond
+from bot.listeners.commands.jobs import job_list_page
 from bot.parsing import parse_page
-from bot.views.jobs import jobs_list_message
 
 
 def handler(ctx: BotContext) -> Any:
@@ -19,5 +19,4 @@ def handler(ctx: BotContext) -> Any:
 
 
 async def _turn(ctx: BotContext, page: int, respond: Respond) -> None:
-    jobs = await ctx.services.engine.jobs.list()
-    await respond(replace_original=True, **jobs_list_message(jobs, page=page))
+    await respond(replace_original=True, **await job_list_page(ctx, page))

@@ -12,6 +12,8 @@ from bot.views.jobs import export_message, history_message, job_detail_message, 
 from core.approvals import ActionRequest
 from core.jobs.export import export_jobs_yaml
 
+PAGE_SIZE = 20
+
 _CHANGES = {
     "run": ActionRequest.run_job,
     "pause": ActionRequest.pause_job,
@@ -51,7 +53,7 @@ async def _answer(ctx: BotContext, request: JobsRequest, command: dict[str, Any]
 async def _look(ctx: BotContext, request: JobsRequest) -> dict[str, Any]:
     jobs = ctx.services.engine.jobs
     if request.action == "list":
-        return dict(jobs_list_message(await jobs.list(), page=request.number or 1))
+        return await job_list_page(ctx, request.number or 1)
     if request.action == "export":
         # Chat is no place for credentials: env and header values, bodies and URL secrets are hidden here;
         # `schedops jobs export` on the server gives the complete file.
@@ -65,3 +67,11 @@ async def _look(ctx: BotContext, request: JobsRequest) -> dict[str, Any]:
         return dict(job_detail_message(job, upcoming=upcoming, default_timezone=ctx.default_timezone))
     runs = await ctx.services.engine.runs.recent(job.id, request.number or 10)
     return dict(history_message(job.id, runs))
+
+
+async def job_list_page(ctx: BotContext, page: int) -> dict[str, Any]:
+    """One page of /jobs list, reading only that page's jobs."""
+    jobs = ctx.services.engine.jobs
+    return dict(
+        jobs_list_message(await jobs.page(page, PAGE_SIZE), page=page, page_size=PAGE_SIZE, total=await jobs.count())
+    )

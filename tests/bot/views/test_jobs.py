@@ -160,3 +160,10 @@ def test_jobs_help_lists_the_commands() -> None:
     message = jobs_help()
     assert_message_ok(message)
     assert "/jobs history ID" in all_text(message)
+
+
+def test_a_page_read_from_the_database_reads_like_a_slice_of_the_whole_list() -> None:
+    jobs = many_jobs(45, name_length=10)
+    whole = jobs_list_message(jobs, page=2)
+    paged = jobs_list_message(jobs[20:40], page=2, total=45)
+    assert paged == whole
