@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import asyncio
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
@@ -57,6 +58,9 @@ class ExecutionResult:
     error_message: str | None = None
     output_tail: str | None = None
     result: Any = None
+    # Work the executor could not stop (a thread past its timeout): the job's slot stays taken until it ends,
+    # so max_instances holds even then.
+    still_running: asyncio.Future[Any] | None = field(default=None, compare=False, repr=False)
 
     @classmethod
     def failure(

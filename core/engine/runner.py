@@ -8,6 +8,7 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from core.clock import Clock
 from core.events import EventBus, RunFailed, RunRecovered, RunSkipped, RunStarted, RunSucceeded
@@ -127,8 +128,10 @@ class Runner:
     async def _carry_out(self, request: RunRequest, run: RunRecord, finished: asyncio.Future[RunRecord]) -> None:
         spec = request.spec
         final, prior_failures = run, 0
+        lingering: asyncio.Future[Any] | None = None
         try:
             outcome = await self._execute(spec)
+            lingering = outcome.still_running
             prior_failures = await self._prior_failures(spec.id, outcome)
             final = await self._record_outcome(run, outcome)
         except Exception:
@@ -139,7 +142,7 @@ class Runner:
                 self._events.publish(RunFailed(final, final=True))
             raise
         finally:
-            self._slots[spec.id] -= 1
+            self._release_slot(spec.id, lingering)
             self._tasks.pop(run.id, None)
             if not finished.done():  # whatever happened, nobody waits on this run forever
                 finished.set_result(final)
@@ -149,6 +152,13 @@ class Runner:
             await self._announce(request, final, prior_failures)
         except Exception:
             log.exception("announcing the end of run %s failed", run.id)
+
+    def _release_slot(self, job_id: str, lingering: asyncio.Future[Any] | None) -> None:
+        if lingering is None or lingering.done():
+            self._slots[job_id] -= 1
+            return
+        log.warning("%s timed out but its thread runs on; the job stays busy until it returns", job_id)
+        lingering.add_done_callback(lambda _: self._slots.__setitem__(job_id, self._slots[job_id] - 1))
 
     async def _prior_failures(self, job_id: str, outcome: ExecutionResult) -> int:
         if outcome.status is not RunStatus.SUCCEEDED:

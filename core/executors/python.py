@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import importlib
 import inspect
 import json
+import threading
 import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -25,12 +27,12 @@ class PythonExecutor:
 
     The module is imported once per process (``importlib.import_module``; later runs reuse it). A failed
     import or a missing or non-callable function is a permanent failure. Coroutine functions are awaited on
-    the event loop; plain functions run in a worker thread (``asyncio.to_thread``) so the loop never blocks.
+    the event loop; plain functions run in a daemon thread of their own so the loop never blocks.
 
     An exception is a failure classed UNKNOWN with the message ``"TypeName: message"``; its traceback (last
     OUTPUT_TAIL_BYTES) goes to the output tail. Running past ``spec.timeout`` is TIMED_OUT: a coroutine is
     cancelled, but a thread cannot be killed, so a plain function keeps running in the background until it
-    returns on its own and its outcome is dropped.
+    returns on its own: its outcome is dropped, and ``still_running`` keeps the job's slot until then.
 
     The return value is kept as ``result`` in its JSON form when it is JSON-serializable (tuples become
     lists, keys become strings); longer than RESULT_MAX_CHARS of JSON, it is kept as the cut JSON text
@@ -44,14 +46,20 @@ class PythonExecutor:
         if isinstance(function, ExecutionResult):
             return function
         deadline = asyncio.timeout(spec.timeout.total_seconds())
+        thread: list[asyncio.Future[Any]] = []
         try:
             async with deadline:
-                value = await _call(function, spec.kwargs)
+                value = await _call(function, spec.kwargs, thread)
         except TimeoutError as error:
             if not deadline.expired():  # the job's own TimeoutError, not ours
                 return _crashed(error)
+            lingering = thread[0] if thread and not thread[0].done() else None
             return ExecutionResult.failure(
-                f"timed out after {format_duration(spec.timeout)}", ErrorClass.TRANSIENT, status=RunStatus.TIMED_OUT
+                f"timed out after {format_duration(spec.timeout)}"
+                + (" (the function keeps running in its thread until it returns)" if lingering else ""),
+                ErrorClass.TRANSIENT,
+                status=RunStatus.TIMED_OUT,
+                still_running=lingering,
             )
         except (Exception, SystemExit) as error:
             return _crashed(error)
@@ -74,15 +82,35 @@ def _resolve(target: str) -> Callable[..., Any] | ExecutionResult:
     return function
 
 
-async def _call(function: Callable[..., Any], kwargs: Mapping[str, Any]) -> Any:
+async def _call(function: Callable[..., Any], kwargs: Mapping[str, Any], thread: list[asyncio.Future[Any]]) -> Any:
     if inspect.iscoroutinefunction(function):
         return await function(**kwargs)
-    value = await asyncio.to_thread(_call_in_thread, function, kwargs)
+    thread.append(_start_thread(function, kwargs))
+    value = await asyncio.shield(thread[0])
     if isinstance(value, _Raised):
         raise value.error
     if inspect.isawaitable(value):  # a plain callable that returns a coroutine, such as a wrapped one
         value = await value
     return value
+
+
+def _start_thread(function: Callable[..., Any], kwargs: Mapping[str, Any]) -> asyncio.Future[Any]:
+    """Run ``function`` in a daemon thread of its own: one that hangs past its timeout neither starves the
+    loop's shared thread pool (DNS lookups use it) nor keeps the process from exiting."""
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[Any] = loop.create_future()
+
+    def settle(value: Any) -> None:
+        if not future.done():
+            future.set_result(value)
+
+    def work() -> None:
+        value = _call_in_thread(function, kwargs)
+        with contextlib.suppress(RuntimeError):  # the loop has closed: nobody waits any more
+            loop.call_soon_threadsafe(settle, value)
+
+    threading.Thread(target=work, name=f"job-{getattr(function, '__name__', 'call')}", daemon=True).start()
+    return future
 
 
 @dataclass(frozen=True, slots=True)

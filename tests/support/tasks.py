@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from pathlib import Path
 
 
@@ -28,3 +29,9 @@ def fail_until(counter: str, failures: int) -> dict[str, int]:
 async def nap_then_fail(seconds: float) -> None:
     await asyncio.sleep(seconds)
     raise TimeoutError(f"gave up after {seconds}s")
+
+
+def doze(seconds: float) -> dict[str, float]:
+    """A plain function that blocks its thread (a timeout cannot stop it)."""
+    time.sleep(seconds)
+    return {"dozed": seconds}

@@ -142,3 +142,19 @@ def test_shell_jobs_do_not_inherit_schedops_secrets() -> None:
         "PGPASSWORD": "kept-for-pg_dump",
     }
     assert job_environment(environ) == {"PATH": "/bin", "PGPASSWORD": "kept-for-pg_dump"}
+
+
+async def test_a_timed_out_thread_keeps_its_job_busy_until_it_returns(make_engine: EngineFactory) -> None:
+    engine = make_engine()
+    spec = job("blocking", target="tests.support.tasks:doze", kwargs={"seconds": 1.0}, timeout=0.2)
+    await engine.add_job(spec, actor=None)
+
+    first = await (await engine.run_now("blocking", actor=None)).wait()
+    overlapping = (await engine.run_now("blocking", actor=None)).run
+    await asyncio.sleep(1.2)
+    later = (await engine.run_now("blocking", actor=None)).run
+
+    assert first.status is RunStatus.TIMED_OUT and "keeps running" in (first.error_message or "")
+    assert overlapping.status is RunStatus.SKIPPED
+    assert later.status is RunStatus.RUNNING
+    await engine.wait_idle(5)
