@@ -48,11 +48,12 @@ async def create_app(
     )
     home = HomeTabs(services, client, every_seconds=home_refresh_seconds)
     home.subscribe()
-    ctx = BotContext(settings, services, approvals, client, services.engine.clock, home)
+    alerts = FailureAlerts(services, client)
+    alerts.subscribe()
+    ctx = BotContext(settings, services, approvals, client, services.engine.clock, home, alerts)
     register_listeners(app, ctx)
     app.error(_error_handler)
     services.executors.register("digest", DigestExecutor(services, client))
-    FailureAlerts(services, client).subscribe()
     return app, ctx
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.alerts import FailureAlerts
 from bot.home import HomeTabs
 from bot.services import Services
 from bot.views.common import notice_message
@@ -79,6 +80,7 @@ class BotContext:
     client: AsyncWebClient
     clock: Clock
     home: HomeTabs
+    alerts: FailureAlerts
     plans: PlanStore = field(init=False)
     _tasks: set[asyncio.Task[None]] = field(default_factory=set, init=False)
 

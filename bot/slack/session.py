@@ -65,7 +65,7 @@ class SlackSession:
         self._tasks = [
             loop.create_task(self._connect()),
             loop.create_task(self._watch()),
-            loop.create_task(self._sweep_expired()),
+            loop.create_task(self._sweep()),
         ]
 
     async def close(self) -> None:
@@ -102,10 +102,16 @@ class SlackSession:
             self._services.metrics.set_slack_connected(self._connection.connected())
             await asyncio.sleep(5)
 
-    async def _sweep_expired(self) -> None:
+    async def _sweep(self) -> None:
+        """Periodically: expire overdue approval requests, and deliver alerts Slack could not take."""
         while True:
-            try:
-                await show_expired(self.ctx)
-            except Exception:
-                log.exception("could not expire overdue approval requests; will try again")
+            for chore, what in ((show_expired, "expire overdue approval requests"), (_redeliver, "redeliver alerts")):
+                try:
+                    await chore(self.ctx)
+                except Exception:
+                    log.exception("could not %s; will try again", what)
             await asyncio.sleep(self._sweep_every)
+
+
+async def _redeliver(ctx: BotContext) -> None:
+    await ctx.alerts.redeliver()

@@ -206,15 +206,19 @@ class SecretRow(Base):
 
 
 class AlertRow(Base):
-    """The open failure alert of a job (where it was posted), so repeats go to its thread and a recovery
-    updates it, across restarts too. One row per job; ``resolved_at`` set once the job succeeded again."""
+    """A job's failure alert, recorded before it is sent: where it was posted (``message_ts`` empty until it
+    was), the run it shows, and a recovery still to be shown. One row per job; ``resolved_at`` set once the
+    alert has been closed (recovered and updated, or given up on)."""
 
     __tablename__ = "alerts"
 
     job_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     channel_id: Mapped[str] = mapped_column(String(32))
-    message_ts: Mapped[str] = mapped_column(String(32))
+    message_ts: Mapped[str | None] = mapped_column(String(32))
     first_run_id: Mapped[int] = mapped_column(RunId)
+    last_run_id: Mapped[int | None] = mapped_column(RunId)
     failures: Mapped[int] = mapped_column(Integer)
     opened_at: Mapped[datetime]
+    recovered_run_id: Mapped[int | None] = mapped_column(RunId)
+    recovered_after: Mapped[int | None] = mapped_column(Integer)
     resolved_at: Mapped[datetime | None]

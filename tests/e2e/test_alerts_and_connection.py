@@ -142,3 +142,35 @@ async def test_readyz_reports_a_lost_slack_connection(bot: Bot, slack: FakeSlack
             assert lost.status == 503 and "slack" in str(body["reasons"]).lower()
     finally:
         await server.stop()
+
+
+async def test_an_alert_slack_could_not_take_is_delivered_later_once(bot: Bot, tmp_path: Path) -> None:
+    await _flapping_job(bot, tmp_path, failures=5)
+    for _ in range(3):  # the first try and both of the client's retries meet a Slack outage
+        bot.slack.fail_next("chat.postMessage", status=503)
+
+    await (await bot.engine.run_now("etl", actor=None)).wait()
+    await bot.settle()
+    assert bot.slack.messages(OPS_CHANNEL) == []
+
+    await bot.session.ctx.alerts.redeliver()
+    await bot.session.ctx.alerts.redeliver()
+
+    [alert] = bot.slack.messages(OPS_CHANNEL)
+    assert "ConnectionError" in str(alert.blocks)
+
+
+async def test_a_job_that_recovers_before_its_alert_went_out_is_shown_recovered(bot: Bot, tmp_path: Path) -> None:
+    await _flapping_job(bot, tmp_path, failures=1)
+    for _ in range(3):
+        bot.slack.fail_next("chat.postMessage", status=503)
+    await (await bot.engine.run_now("etl", actor=None)).wait()
+    await bot.settle()
+
+    await (await bot.engine.run_now("etl", actor=None)).wait()
+    await bot.settle()
+
+    [alert] = bot.slack.messages(OPS_CHANNEL)
+    assert "recovered" in alert.text.lower()
+    await bot.session.ctx.alerts.redeliver()
+    assert len(bot.slack.messages(OPS_CHANNEL)) == 1
