@@ -15,6 +15,7 @@ from bot.context import PROBLEM, BotContext
 from bot.digest import DigestExecutor
 from bot.fixit_runner import FixitRunner
 from bot.home import HomeTabs
+from bot.job_forms import SlackJobControl
 from bot.listeners import register_listeners
 from bot.services import Services
 from bot.views.common import notice_message
@@ -35,7 +36,7 @@ async def create_app(
     approvals = await ApprovalService.create(
         services.db,
         settings,
-        control=services.engine,
+        control=SlackJobControl(services.engine, settings),
         run_fixit=FixitRunner(services, client),
         clock=services.engine.clock,
     )

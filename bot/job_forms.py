@@ -8,7 +8,12 @@ from bot.context import BotContext, Respond
 from bot.parsing import JOBS_USAGE
 from bot.views.common import error_message
 from bot.views.job_form import CODE_KINDS, job_form_modal
+from core.abc import RunHandle
 from core.config import Settings
+from core.engine import Engine
+from core.jobs.spec import JobSpec
+from core.runs import RunTrigger
+from core.storage.jobs_store import StoredJob
 
 CODE_OFF = (
     "{kind} jobs run code on the schedops host, so they can't be added or changed from Slack "
@@ -54,3 +59,45 @@ def channel_responder(ctx: BotContext, channel_id: str, user_id: str) -> Respond
             await ctx.client.chat_postEphemeral(channel=channel_id, user=user_id, **message)
 
     return respond
+
+
+class SlackJobControl:
+    """The engine as Slack may drive it (implements core.abc.JobControl). Kinds that run code are refused
+    again when an action is carried out, not only when it is asked for: a request made while
+    SCHEDOPS_ALLOW_SHELL_FROM_SLACK was on, and approved after it was turned off, must not slip through."""
+
+    def __init__(self, engine: Engine, settings: Settings) -> None:
+        self._engine = engine
+        self._settings = settings
+
+    async def add_job(self, spec: JobSpec, *, actor: str | None) -> StoredJob:
+        self._check(spec)
+        return await self._engine.add_job(spec, actor=actor)
+
+    async def update_job(self, spec: JobSpec, *, actor: str | None) -> StoredJob:
+        self._check(spec)
+        return await self._engine.update_job(spec, actor=actor)
+
+    async def remove_job(self, job_id: str, *, actor: str | None) -> None:
+        await self._engine.remove_job(job_id, actor=actor)
+
+    async def pause_job(self, job_id: str, *, actor: str | None) -> StoredJob:
+        return await self._engine.pause_job(job_id, actor=actor)
+
+    async def resume_job(self, job_id: str, *, actor: str | None) -> StoredJob:
+        return await self._engine.resume_job(job_id, actor=actor)
+
+    async def run_now(
+        self,
+        job_id: str,
+        *,
+        actor: str | None,
+        trigger: RunTrigger = RunTrigger.MANUAL,
+        fixit_plan_id: str | None = None,
+    ) -> RunHandle:
+        return await self._engine.run_now(job_id, actor=actor, trigger=trigger, fixit_plan_id=fixit_plan_id)
+
+    def _check(self, spec: JobSpec) -> None:
+        refusal = refused_kind(spec.kind, self._settings)
+        if refusal is not None:
+            raise PermissionError(refusal)

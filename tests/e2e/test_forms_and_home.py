@@ -9,7 +9,8 @@ import pytest
 import yaml
 
 from bot import ids
-from tests.e2e.harness import ADMIN, OPS_CHANNEL, REQUESTER, Bot
+from tests.e2e.harness import ADMIN, APPROVER, OPS_CHANNEL, REQUESTER, Bot, start_bot
+from tests.support.fake_slack import FakeSlack
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -131,3 +132,27 @@ async def test_every_command_and_button_is_acknowledged(bot: Bot) -> None:
         envelope = await bot.slack.deliver(payload)
         assert (await envelope.ack(timeout=2)).latency < 2, action_id
     await bot.settle()
+
+
+async def test_code_kinds_are_refused_when_carried_out_too(slack: FakeSlack, tmp_path: Path) -> None:
+    """Asked for while shell jobs were allowed from Slack, approved after the switch was turned off."""
+    allowed = await start_bot(slack, tmp_path, SCHEDOPS_ALLOW_SHELL_FROM_SLACK="true")
+    await _submit(allowed, _form("wipe", "shell", "echo wipe", "interval", "1h"), user=REQUESTER)
+    [request] = [m for m in slack.messages(OPS_CHANNEL) if ids.APPROVE in str(m.blocks)]
+    token = next(
+        element["value"]
+        for block in request.blocks
+        if block.get("type") == "actions"
+        for element in block["elements"]
+        if element["action_id"] == ids.APPROVE
+    )
+    await allowed.stop()
+
+    strict = await start_bot(slack, tmp_path)
+    try:
+        await strict.click(ids.APPROVE, token, user=APPROVER, message_ts=request.ts)
+        await strict.settle()
+        assert await strict.engine.jobs.get("wipe") is None
+        assert "SCHEDOPS_ALLOW_SHELL_FROM_SLACK" in str(slack.message(OPS_CHANNEL, request.ts).blocks)
+    finally:
+        await strict.stop()
