@@ -61,14 +61,16 @@ async def test_it_catches_up_once_within_grace_and_records_older_misses(
 
 async def test_it_only_records_misses_older_than_the_grace(make_engine: EngineFactory) -> None:
     clock = ManualClock(utc_now())
+    # Daily, half an hour from now: its last fire time was long ago, the next is not yet due.
+    soon = clock.now + timedelta(minutes=30)
     engine = make_engine(clock=clock)
-    await engine.add_job(job("nightly", schedule={"cron": "@daily"}), actor=None)
+    await engine.add_job(job("nightly", schedule={"cron": f"{soon.minute} {soon.hour} * * *"}), actor=None)
     await engine.jobs.set_next_run_time("nightly", clock.now - timedelta(hours=1))
 
     await engine.start()
 
     [run] = await engine.runs.recent("nightly")
-    assert run.status is RunStatus.MISSED
+    assert run.status is RunStatus.MISSED and run.scheduled_at == clock.now - timedelta(hours=1)
     next_fire = engine.next_fire("nightly")
     assert next_fire is not None and next_fire > clock.now
 
