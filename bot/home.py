@@ -28,12 +28,15 @@ class HomeTabs:
         self._every = every_seconds
         self._viewers: dict[str, float] = {}
         self._pending: asyncio.Task[None] | None = None
+        self._dirty = False
+        self._closed = False
 
     def subscribe(self) -> None:
         for kind in (RunFailed, RunRecovered, JobChanged):
             self._services.events.subscribe(kind, self._changed)
 
     async def close(self) -> None:
+        self._closed = True
         if self._pending is not None:
             self._pending.cancel()
             await asyncio.gather(self._pending, return_exceptions=True)
@@ -44,16 +47,24 @@ class HomeTabs:
         await self._publish([user_id])
 
     async def _changed(self, _event: Event) -> None:
+        if self._closed or not self._viewers:
+            return
+        self._dirty = True
         if self._pending is None or self._pending.done():
-            self._pending = asyncio.get_running_loop().create_task(self._refresh_soon())
+            self._pending = asyncio.get_running_loop().create_task(self._refresh())
 
-    async def _refresh_soon(self) -> None:
-        # Coalesce a burst of events into one redraw.
-        await asyncio.sleep(self._every)
-        cutoff = time.monotonic() - self._keep
-        self._viewers = {user: seen for user, seen in self._viewers.items() if seen >= cutoff}
-        if self._viewers:
-            await self._publish(list(self._viewers))
+    async def _refresh(self) -> None:
+        # A burst of events makes one redraw; events during a redraw make one more after it.
+        while self._dirty and not self._closed:
+            await asyncio.sleep(self._every)
+            self._dirty = False
+            cutoff = time.monotonic() - self._keep
+            self._viewers = {user: seen for user, seen in self._viewers.items() if seen >= cutoff}
+            try:
+                if self._viewers:
+                    await self._publish(list(self._viewers))
+            except Exception:
+                log.exception("could not redraw the Home tab")
 
     async def _publish(self, users: list[str]) -> None:
         view = home_view(await current_sitrep(self._services))
