@@ -9,7 +9,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.context import BotContext, Respond
 from bot.views.approvals import approval_decided_message, approval_request_message, refusal_message
-from bot.views.common import error_message, notice_message
+from bot.views.common import notice_message, unknown_job_message
 from bot.views.jobs import job_done_message
 from core.approvals import ActedDirectly, ActionRequest, Approval, ApprovalAction, ApprovalRefused, Decision
 from core.fixit.describe import describe_plan, describe_result
@@ -28,10 +28,6 @@ _DONE = {
 }
 
 
-def unknown_job(job_id: str, usage: str) -> dict[str, object]:
-    return dict(error_message(f"no job with id `{job_id}` — `/jobs` lists them", usage))
-
-
 async def submit(
     ctx: BotContext, request: ActionRequest, *, actor: str, channel_id: str, respond: Respond, usage: str
 ) -> None:
@@ -40,7 +36,7 @@ async def submit(
     A request made where there is no channel (the Home tab) is posted to SCHEDOPS_ALERT_CHANNEL."""
     job_id = request.job_id
     if request.action is not ApprovalAction.ADD_JOB and job_id and await ctx.services.engine.jobs.get(job_id) is None:
-        await respond(**unknown_job(job_id, usage))
+        await respond(**unknown_job_message(job_id, usage))
         return
     channel = channel_id or ctx.settings.alert_channel or ""
     try:

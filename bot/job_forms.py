@@ -6,7 +6,7 @@ from typing import Any
 
 from bot.context import BotContext, Respond
 from bot.parsing import JOBS_USAGE
-from bot.views.common import error_message
+from bot.views.common import error_message, unknown_job_message
 from bot.views.job_form import CODE_KINDS, job_form_modal
 from core.abc import RunHandle
 from core.config import Settings
@@ -34,7 +34,7 @@ async def open_form(ctx: BotContext, trigger_id: str, channel_id: str, job_id: s
     if job_id is not None:
         job = await ctx.services.engine.jobs.get(job_id)
         if job is None:
-            await respond(**error_message(f"no job with id `{job_id}` — `/jobs` lists them", JOBS_USAGE))
+            await respond(**unknown_job_message(job_id, JOBS_USAGE))
             return
         refusal = refused_kind(job.spec.kind, ctx.settings)
         if refusal is not None:

@@ -203,3 +203,8 @@ def error_message(problem: str, usage: str) -> Message:
 def notice_message(text: str) -> Message:
     """A short answer in plain words (escaped: it may quote job data)."""
     return {"text": fallback(text), "blocks": [_section(escape(text))]}
+
+
+def unknown_job_message(job_id: str, usage: str) -> Message:
+    """The answer to a job id that does not exist."""
+    return error_message(f"no job with id `{job_id}` — `/jobs` lists them", usage)

@@ -7,7 +7,7 @@ from typing import Any
 from bot import acting, job_forms
 from bot.context import BotContext, Respond
 from bot.parsing import JOBS_USAGE, JobsRequest, ParseError, parse_jobs
-from bot.views.common import error_message
+from bot.views.common import error_message, unknown_job_message
 from bot.views.jobs import export_message, history_message, job_detail_message, jobs_help, jobs_list_message
 from core.approvals import ActionRequest
 from core.jobs.export import export_jobs_yaml
@@ -61,7 +61,7 @@ async def _look(ctx: BotContext, request: JobsRequest) -> dict[str, Any]:
     assert request.job_id is not None
     job = await jobs.get(request.job_id)
     if job is None:
-        return dict(error_message(f"no job with id `{request.job_id}` — `/jobs` lists them", JOBS_USAGE))
+        return dict(unknown_job_message(request.job_id, JOBS_USAGE))
     if request.action == "show":
         upcoming = await ctx.services.engine.upcoming(job.id, 5)
         return dict(job_detail_message(job, upcoming=upcoming, default_timezone=ctx.default_timezone))

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from bot.context import BotContext, Respond
-from bot.parsing import ParseError, SitrepRequest, parse_sitrep
+from bot.parsing import SITREP_USAGE, ParseError, SitrepRequest, parse_sitrep
 from bot.reports import current_sitrep, job_report
-from bot.views.common import error_message
+from bot.views.common import error_message, unknown_job_message
 from bot.views.sitrep import job_report_message, sitrep_help, sitrep_message
 from core.storage.jobs_store import JobLookupError
 
@@ -35,6 +35,6 @@ async def _answer(ctx: BotContext, request: SitrepRequest, respond: Respond) -> 
     try:
         report = await job_report(ctx.services, request.job_id)
     except JobLookupError as error:
-        await respond(**error_message(f"{error} — `/jobs` lists them", "`/sitrep JOB_ID`"))
+        await respond(**unknown_job_message(error.job_id, SITREP_USAGE))
         return
     await respond(response_type="in_channel", **job_report_message(report))
