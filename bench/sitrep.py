@@ -34,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from core.sitrep import build_job_report, build_sitrep, render_sitrep
 from core.storage.database import Database
+from core.storage.runs_store import lateness_ms
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 DAYS = 30
@@ -44,7 +45,7 @@ STATUSES = ("succeeded", "failed", "timed_out", "interrupted", "skipped")
 WEIGHTS = (0.935, 0.03, 0.01, 0.005, 0.01)
 RUN_COLUMNS = (
     "id, job_id, trigger, attempt, status, created_at, scheduled_at, started_at, finished_at, duration_ms, "
-    "exit_code, error_class, error_message, output_tail"
+    "exit_code, error_class, error_message, output_tail, lateness_ms"
 )
 RUN_NAMES = [name.strip() for name in RUN_COLUMNS.split(",")]
 Row = tuple[Any, ...]
@@ -106,7 +107,8 @@ def make_runs(jobs: list[BenchJob], total: int, rng: random.Random) -> Iterator[
 
 
 def run_row(**fields: Any) -> Row:
-    """A runs row in RUN_COLUMNS order; columns not given are NULL."""
+    """A runs row in RUN_COLUMNS order; columns not given are NULL, lateness_ms as RunStore writes it."""
+    fields["lateness_ms"] = lateness_ms(fields["trigger"], fields.get("scheduled_at"), fields.get("started_at"))
     return tuple(fields.get(name) for name in RUN_NAMES)
 
 
@@ -223,7 +225,7 @@ def fill_sqlite(path: Path, jobs: list[BenchJob], total: int, seed: int) -> None
     rng = random.Random(seed)
     with connection:
         connection.executemany(f"INSERT INTO jobs VALUES ({', '.join('?' * 13)})", map(sqlite_row, job_rows(jobs)))
-        insert_runs = f"INSERT INTO runs ({RUN_COLUMNS}) VALUES ({', '.join('?' * 14)})"
+        insert_runs = f"INSERT INTO runs ({RUN_COLUMNS}) VALUES ({', '.join('?' * len(RUN_NAMES))})"
         for chunk in chunks(make_runs(jobs, total, rng)):
             connection.executemany(insert_runs, [sqlite_row(row) for row in chunk])
         extra_runs, approvals = final_touches(jobs, total + 1, rng)

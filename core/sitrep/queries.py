@@ -7,6 +7,7 @@ key. Window aggregates are in core.sitrep.window.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, TypeAlias
@@ -33,6 +34,12 @@ async def failing_jobs(connection: AsyncConnection) -> Sequence[AnyRow]:
 
     Per job, two index seeks (latest finished run, latest success), then a count from the last success on.
     """
+    return (await connection.execute(_failing_jobs_query())).all()
+
+
+@functools.cache
+def _failing_jobs_query() -> Select[*tuple[Any, ...]]:
+    # Built once: its five aliases of the runs table took longer to build (about 6 ms) than the query takes.
     runs = RunRow.__table__
 
     def latest(*statuses: RunStatus) -> Any:
@@ -75,7 +82,7 @@ async def failing_jobs(connection: AsyncConnection) -> Sequence[AnyRow]:
         .where(last.status.in_(FAILURE_VALUES))
         .order_by(marks.c.job_id)
     )
-    return (await connection.execute(query)).all()
+    return query
 
 
 _SUMMARY_COLUMNS = (

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, literal_column, select, update
@@ -13,6 +13,9 @@ from core.storage.database import Database
 from core.storage.tables import RunRow
 
 _PURGE_BATCH = 5000
+_MS = timedelta(milliseconds=1)
+# Every status but running, as a list: the index that leads with status can serve a list, not a negation.
+_FINISHED = [status.value for status in RunStatus if status.is_finished]
 # A literal, not a bound parameter: only then can SQLite prove the partial index ix_runs_running applies.
 _RUNNING = RunRow.status == literal_column("'running'")
 
@@ -21,6 +24,15 @@ class RunLookupError(LookupError):
     def __init__(self, run_id: int) -> None:
         super().__init__(f"no run with id {run_id}")
         self.run_id = run_id
+
+
+def lateness_ms(trigger: str, scheduled_at: datetime | None, started_at: datetime | None) -> int | None:
+    """How long after its fire time a schedule-triggered run started, in milliseconds rounded up, so that
+    ``lateness_ms <= g`` exactly when it started within a grace of ``g`` whole milliseconds. None for any
+    other run: another trigger, or one that never started."""
+    if trigger != RunTrigger.SCHEDULE or scheduled_at is None or started_at is None:
+        return None
+    return -((scheduled_at - started_at) // _MS)
 
 
 def to_record(row: RunRow) -> RunRecord:
@@ -67,6 +79,7 @@ class RunStore:
     ) -> RunRecord:
         """Record a run: ``running`` before the job starts, or an already-final ``skipped``/``missed``."""
         running = status is RunStatus.RUNNING
+        started_at = now if running else None
         row = RunRow(
             job_id=job_id,
             trigger=trigger.value,
@@ -74,7 +87,8 @@ class RunStore:
             status=status.value,
             created_at=now,
             scheduled_at=scheduled_at,
-            started_at=now if running else None,
+            started_at=started_at,
+            lateness_ms=lateness_ms(trigger, scheduled_at, started_at),
             finished_at=None if running else now,
             requested_by=requested_by,
             retry_of=retry_of,
@@ -196,7 +210,7 @@ class RunStore:
         while True:
             batch = (
                 select(RunRow.id)
-                .where(RunRow.created_at < older_than, RunRow.status != RunStatus.RUNNING.value)
+                .where(RunRow.status.in_(_FINISHED), RunRow.created_at < older_than)
                 .limit(_PURGE_BATCH)
             )
             async with self._db.session.begin() as session:

@@ -15,6 +15,7 @@ from core.runs import RunStatus
 from core.sitrep import Sitrep, build_sitrep
 from core.storage.database import Database
 from core.storage.jobs_store import JobStore
+from core.storage.runs_store import lateness_ms
 from core.storage.tables import ApprovalRow, RunRow
 from tests.support.clock import ManualClock
 
@@ -78,6 +79,7 @@ class Seed:
             created_at=created,
             scheduled_at=scheduled,
             started_at=started,
+            lateness_ms=lateness_ms(trigger, scheduled, started),
             finished_at=finished,
             duration_ms=None if started is None or finished is None or duration is None else _ms(duration),
             error_class=error_class if status.is_failure else None,

@@ -7,7 +7,9 @@ from typing import Any
 
 import pytest
 
-from core.runs import RunStatus
+from core.runs import RunStatus, RunTrigger
+from core.storage.database import Database
+from core.storage.runs_store import RunStore
 from tests.core.sitrep.conftest import Seed
 from tests.support.clock import ManualClock
 
@@ -122,6 +124,35 @@ async def test_a_jobs_own_misfire_grace_decides_whether_it_was_late(seed: Seed, 
     on_time = (await sitrep()).on_time
 
     assert (on_time.scheduled, on_time.on_time) == (3, 1)
+
+
+async def test_a_run_a_microsecond_past_its_grace_was_late(seed: Seed, sitrep: Any) -> None:
+    await seed.job("backup")
+    await seed.run("backup", "succeeded", ago=timedelta(hours=1), late=timedelta(minutes=5))
+    await seed.run("backup", "succeeded", ago=timedelta(hours=2), late=timedelta(minutes=5, microseconds=1))
+
+    on_time = (await sitrep()).on_time
+
+    assert (on_time.scheduled, on_time.on_time) == (2, 1)
+
+
+async def test_runs_as_the_engine_records_them_count_as_on_time_late_or_missed(
+    db: Database, clock: ManualClock, seed: Seed, sitrep: Any
+) -> None:
+    await seed.job("backup")
+    runs, now = RunStore(db), clock.now
+    for late in (timedelta(seconds=1), timedelta(minutes=7)):
+        await runs.add(
+            "backup", trigger=RunTrigger.SCHEDULE, status=RunStatus.RUNNING, now=now, scheduled_at=now - late
+        )
+    await runs.add_missed("backup", [now - timedelta(hours=1)], now=now)
+    # Not counted: an overlap skip, and a manual run (the engine gives it the time it was asked for).
+    await runs.add("backup", trigger=RunTrigger.SCHEDULE, status=RunStatus.SKIPPED, now=now, scheduled_at=now)
+    await runs.add("backup", trigger=RunTrigger.MANUAL, status=RunStatus.RUNNING, now=now, scheduled_at=now)
+
+    on_time = (await sitrep()).on_time
+
+    assert (on_time.scheduled, on_time.on_time, on_time.missed) == (3, 1, 1)
 
 
 async def test_the_default_grace_is_configurable(seed: Seed, sitrep: Any) -> None:

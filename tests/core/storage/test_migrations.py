@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import inspect
+from sqlalchemy import insert, inspect, select
 
-from core.storage.database import Database
-from core.storage.tables import Base
+from core.storage.database import Database, alembic_config
+from core.storage.tables import Base, RunRow
 
 
 async def test_it_migrates_an_empty_database_to_exactly_the_models(db: Database) -> None:
@@ -19,12 +23,56 @@ async def test_it_migrates_an_empty_database_to_exactly_the_models(db: Database)
 
 async def test_it_creates_the_history_indexes(db: Database) -> None:
     async with db.engine.connect() as connection:
-        indexes = await connection.run_sync(lambda c: {i["name"] for i in inspect(c).get_indexes("runs")})
-    expected = {"ix_runs_job_id_id", "ix_runs_created_at_status_duration_ms", "ix_runs_running", "ix_runs_retry_at"}
-    assert expected <= indexes
-    assert "ix_runs_created_at_status" not in indexes  # superseded by the covering index (0004)
+        found = await connection.run_sync(lambda c: {i["name"]: i for i in inspect(c).get_indexes("runs")})
+    indexes = set(found)
+    window = "ix_runs_status_created_at_duration_ms_trigger_lateness_ms"
+    assert {"ix_runs_job_id_id", window, "ix_runs_running", "ix_runs_retry_at"} <= indexes
+    if db.dialect == "postgresql":  # so that the on-time count is an index-only scan there too
+        assert found[window]["dialect_options"]["postgresql_include"] == ["scheduled_at", "job_id"]
+    # Superseded by the covering index (0004), which the window index then replaced (0006).
+    assert not {"ix_runs_created_at_status", "ix_runs_created_at_status_duration_ms"} & indexes
 
 
 async def test_migrating_twice_changes_nothing(db: Database) -> None:
     await db.migrate()
     assert await db.ping()
+
+
+async def test_it_backfills_how_late_each_scheduled_run_started_exactly(db: Database) -> None:
+    async with db.engine.begin() as connection:
+        await connection.run_sync(lambda c: command.downgrade(alembic_config(c), "0005"))
+        await connection.execute(insert(RunRow.__table__), [_run(late) for late in BACKFILLED])
+        unscheduled = [_run(timedelta(0), trigger="manual"), _run(timedelta(0), started=False)]
+        await connection.execute(insert(RunRow.__table__), unscheduled)
+    await db.migrate()
+
+    async with db.engine.connect() as connection:
+        stored = (await connection.execute(select(RunRow.lateness_ms).order_by(RunRow.id))).scalars().all()
+    assert stored == [*BACKFILLED.values(), None, None]
+
+
+# How late a scheduled run started -> what the migration stores: milliseconds rounded up, to the microsecond.
+BACKFILLED = {
+    timedelta(0): 0,
+    timedelta(minutes=5): 300_000,
+    timedelta(minutes=5, microseconds=1): 300_001,
+    timedelta(minutes=5, microseconds=999): 300_001,
+    timedelta(hours=26, milliseconds=7): 93_600_007,
+    timedelta(microseconds=-1): 0,  # started a microsecond early
+    timedelta(microseconds=-1500): -1,
+}
+SCHEDULED = datetime(2026, 11, 22, 11, 59, 59, 999_999, tzinfo=UTC)
+
+
+def _run(late: timedelta, *, trigger: str = "schedule", started: bool = True) -> dict[str, Any]:
+    """A runs row as 0005 knew it, started ``late`` after its scheduled time (or never)."""
+    started_at = SCHEDULED + late if started else None
+    return {
+        "job_id": "backup",
+        "trigger": trigger,
+        "attempt": 1,
+        "status": "succeeded" if started else "missed",
+        "created_at": started_at or SCHEDULED,
+        "scheduled_at": SCHEDULED,
+        "started_at": started_at,
+    }
