@@ -11,6 +11,7 @@ from core.jobs.triggers import fire_times
 # Enough rows to show what was missed without letting a long outage of a per-second job flood history.
 MAX_MISSED_ROWS = 100
 _SCAN_LIMIT = 10_000
+_TICK = timedelta(microseconds=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +34,11 @@ def plan_catchup(spec: JobSpec, default_timezone: str, *, due: datetime, now: da
         return _interval_catchup(spec.schedule.interval, due=due, now=now, grace=grace)
     later = fire_times(spec, default_timezone, after=due, until=now, limit=_SCAN_LIMIT)
     passed = [due, *later]
+    if len(later) == _SCAN_LIMIT:
+        # A long outage of a frequent schedule: the scan stopped short of now. Look at the recent end on its
+        # own (the coalesced run is the latest fire time within the grace); the count is then a lower bound.
+        recent = fire_times(spec, default_timezone, after=now - grace - _TICK, until=now, limit=_SCAN_LIMIT)
+        passed = [moment for moment in passed if now - moment > grace] + recent
     following = fire_times(spec, default_timezone, after=max(passed[-1], now), limit=1)
     older = [moment for moment in passed if now - moment > grace]
     return Catchup(
