@@ -110,19 +110,20 @@ def outcome_text(approval: Approval) -> str | None:
     return None
 
 
-async def show_outcome(ctx: BotContext, approval: Approval) -> bool:
-    """Redraw the request's message as it ended (no buttons left to press); False if that failed."""
-    if not (approval.channel_id and approval.message_ts):
-        return False
+async def show_outcome(ctx: BotContext, approval: Approval, *, fallback: Respond | None = None) -> None:
+    """Redraw the request's message as it ended (no buttons left to press). When it cannot be edited by
+    ``chat.update``, ``fallback`` (the click's response_url) replaces it instead."""
     view = approval_decided_message(
         approval, details=await describe_request(ctx, approval), result=outcome_text(approval)
     )
-    try:
-        await ctx.client.chat_update(channel=approval.channel_id, ts=approval.message_ts, **view)
-    except SlackApiError as error:
-        log.info("could not update approval %s: %s", approval.id, error.response.get("error"))
-        return False
-    return True
+    if approval.channel_id and approval.message_ts:
+        try:
+            await ctx.client.chat_update(channel=approval.channel_id, ts=approval.message_ts, **view)
+            return
+        except SlackApiError as error:
+            log.info("could not update approval %s: %s", approval.id, error.response.get("error"))
+    if fallback is not None:
+        await fallback(replace_original=True, **view)
 
 
 async def show_expired(ctx: BotContext) -> None:

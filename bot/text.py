@@ -6,18 +6,15 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from core.durations import format_duration
-from core.jobs.spec import CronSchedule, IntervalSchedule, JobSpec
+from core.jobs.spec import JobSpec
 from core.runs import RunRecord
+from core.sitrep.describe import schedule_expression
 from core.storage.jobs_store import StoredJob
 
 
 def schedule_words(spec: JobSpec) -> str:
-    schedule = spec.schedule
-    if isinstance(schedule, CronSchedule):
-        return f"cron {schedule.cron}" + (f" ({schedule.timezone})" if schedule.timezone else "")
-    if isinstance(schedule, IntervalSchedule):
-        return f"every {format_duration(schedule.interval)}"
-    return f"once at {_when(schedule.at)}"
+    """The schedule as written in a jobs file (the job's own zone only: the default is not known here)."""
+    return schedule_expression(spec, None)
 
 
 def state_words(job: StoredJob) -> str:

@@ -66,11 +66,13 @@ def describe_schedule(spec: JobSpec, default_timezone: str) -> str:
     return text
 
 
-def schedule_expression(spec: JobSpec, default_timezone: str) -> str:
-    """The schedule as written in a jobs file: ``cron 0 9 * * 1-5 (Europe/Berlin)``, ``every 15m``."""
+def schedule_expression(spec: JobSpec, default_timezone: str | None) -> str:
+    """The schedule as written in a jobs file: ``cron 0 9 * * 1-5 (Europe/Berlin)``, ``every 15m``. A cron
+    without a zone of its own shows ``default_timezone``, or none when that is not known (None)."""
     schedule = spec.schedule
     if isinstance(schedule, CronSchedule):
-        return f"cron {schedule.cron} ({schedule.timezone or default_timezone})"
+        zone = schedule.timezone or default_timezone
+        return f"cron {schedule.cron}" + (f" ({zone})" if zone else "")
     if isinstance(schedule, IntervalSchedule):
         return f"every {format_duration(schedule.interval)}"
     return f"at {schedule.at.isoformat()}"

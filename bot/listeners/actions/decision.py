@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
-import logging
 from typing import Any
 
 from bot import acting
 from bot.context import BotContext, Deciding, MessageRef, Respond, clicked_message, deciding, replier
-from bot.views.approvals import approval_decided_message, refusal_message
+from bot.views.approvals import refusal_message
 from core.approvals import Approval, ApprovalRefused
-
-log = logging.getLogger(__name__)
 
 
 def handler(ctx: BotContext) -> Any:
@@ -42,8 +39,4 @@ async def _show_outcome(ctx: BotContext, approval: Approval, message: MessageRef
     """Replace the request (and its buttons, so nobody clicks a spent request) with how it ended."""
     if message is not None:  # the clicked message is where the request is, whatever was recorded
         approval = dataclasses.replace(approval, channel_id=message.channel, message_ts=message.ts)
-    if await acting.show_outcome(ctx, approval):
-        return
-    details = await acting.describe_request(ctx, approval)
-    view = approval_decided_message(approval, details=details, result=acting.outcome_text(approval))
-    await respond(replace_original=True, **view)
+    await acting.show_outcome(ctx, approval, fallback=respond)
