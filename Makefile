@@ -19,8 +19,8 @@ test: $(STAMP)
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check core bot tests bench
-	$(BIN)/ruff format --check core bot tests bench
+	$(BIN)/ruff check core application bot schedops tests bench
+	$(BIN)/ruff format --check core application bot schedops tests bench
 	$(BIN)/mypy
 
 bench: $(STAMP)

@@ -47,8 +47,8 @@ from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
 
+from application.services import Services
 from bench.sitrep import NOW, fill_sqlite, make_jobs, migrated
-from bot.services import Services
 from bot.slack.session import SlackSession
 from core.config import load_settings
 from tests.support.fake_slack import ALICE, BOB, CAROL, OPS_CHANNEL, FakeSlack

@@ -10,15 +10,15 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.alerts import FailureAlerts
+from application.services import Services
 from bot.context import PROBLEM, BotContext
-from bot.digest import DigestExecutor
-from bot.fixit_runner import FixitRunner
-from bot.home import HomeTabs
-from bot.job_forms import SlackJobControl
 from bot.listeners import register_listeners
-from bot.services import Services
 from bot.views.common import notice_message
+from bot.workflows.alerts import FailureAlerts
+from bot.workflows.digest import DigestExecutor
+from bot.workflows.fixit_progress import FixitRunner
+from bot.workflows.home import HomeTabs
+from bot.workflows.job_form import SlackJobControl
 from core.approvals import ApprovalService
 
 log = logging.getLogger(__name__)

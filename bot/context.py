@@ -12,10 +12,10 @@ from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.alerts import FailureAlerts
-from bot.home import HomeTabs
-from bot.services import Services
+from application.services import Services
 from bot.views.common import notice_message
+from bot.workflows.alerts import FailureAlerts
+from bot.workflows.home import HomeTabs
 from core.approvals import ApprovalService
 from core.clock import Clock
 from core.config import Settings

@@ -11,12 +11,12 @@ from contextlib import suppress
 import aiohttp
 from slack_sdk.errors import SlackApiError
 
-from bot.acting import show_expired, show_interrupted
+from application.services import Services
 from bot.app import create_app
 from bot.context import BotContext
-from bot.services import Services
 from bot.slack.client import make_web_client
 from bot.slack.connection import SlackConnection
+from bot.workflows.approvals import show_expired, show_interrupted
 
 log = logging.getLogger(__name__)
 

@@ -7,7 +7,6 @@ from datetime import datetime, timedelta
 
 from bot import ids
 from bot.parsing import JOBS_USAGE
-from bot.text import schedule_words, state_words
 from bot.views import blocks
 from bot.views.common import (
     SECTION_LIMIT,
@@ -30,6 +29,7 @@ from bot.views.formats import TRIGGER_WORDS, duration, first_line, status_label
 from core.runs import RunRecord
 from core.sitrep.describe import describe_job, describe_schedule, schedule_expression
 from core.storage.jobs_store import StoredJob
+from schedops.terminal import schedule_words, state_words
 
 MAX_PAGE_SIZE = 100
 HISTORY_LIMIT = 45  # one section per run, within the 50 blocks of a message

@@ -7,7 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from bot.services import Services
+from application.services import Services
 from bot.slack.session import SlackSession
 from core.config import load_settings
 from core.jobs.spec import parse_job

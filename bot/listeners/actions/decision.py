@@ -5,9 +5,9 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from bot import acting
 from bot.context import BotContext, Deciding, MessageRef, Respond, clicked_message, deciding, replier
 from bot.views.approvals import refusal_message
+from bot.workflows import approvals as acting
 from core.approvals import Approval, ApprovalRefused
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot import acting, ids
+from bot import ids
 from bot.context import BotContext, Respond, clicked_message, replier
 from bot.parsing import JOBS_USAGE
 from bot.views.jobs import history_message
+from bot.workflows import approvals as acting
 from core.approvals import ActionRequest
 
 _REQUESTS = {

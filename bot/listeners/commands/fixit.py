@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot import acting
 from bot.context import BotContext, Respond
 from bot.parsing import FIXIT_USAGE, FixitRequest, ParseError, parse_fixit
 from bot.views.approvals import refusal_message
 from bot.views.common import error_message, notice_message
 from bot.views.fixit import fixit_help, fixit_plan_message
+from bot.workflows import approvals as acting
 from core.approvals import ActionRequest, NoApprovers
 from core.approvals.policy import eligible_approvers
 from core.fixit.describe import describe_plan

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot import acting, job_forms
 from bot.context import BotContext, Respond
 from bot.parsing import JOBS_USAGE, JobsRequest, ParseError, parse_jobs
 from bot.views.common import error_message, unknown_job_message
 from bot.views.jobs import export_message, history_message, job_detail_message, jobs_help, jobs_list_message
+from bot.workflows import approvals as acting
+from bot.workflows import job_form as job_forms
 from core.approvals import ActionRequest
 from core.jobs.export import export_jobs_yaml
 

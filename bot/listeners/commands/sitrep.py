@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from application.reads import current_sitrep, job_report
 from bot.context import BotContext, Respond
 from bot.parsing import SITREP_USAGE, ParseError, SitrepRequest, parse_sitrep
-from bot.reports import current_sitrep, job_report
 from bot.views.common import error_message, unknown_job_message
 from bot.views.sitrep import job_report_message, sitrep_help, sitrep_message
 from core.storage.jobs_store import JobLookupError

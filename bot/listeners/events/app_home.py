@@ -1,4 +1,4 @@
-"""The App Home tab: a dashboard (health, failing jobs with Retry, next runs), kept fresh by bot.home."""
+"""The App Home tab: a dashboard (health, failing jobs with Retry, next runs), kept fresh by bot.workflows.home."""
 
 from __future__ import annotations
 

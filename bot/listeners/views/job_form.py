@@ -7,11 +7,11 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from bot import acting
 from bot.context import BotContext
-from bot.job_forms import channel_responder, refused_kind
 from bot.parsing import JOBS_USAGE
 from bot.views.job_form import form_errors, read_form_metadata, read_job_form
+from bot.workflows import approvals as acting
+from bot.workflows.job_form import channel_responder, refused_kind
 from core.approvals import ActionRequest
 from core.jobs.spec import parse_job
 

@@ -10,8 +10,8 @@ import time
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.reports import current_sitrep
-from bot.services import Services
+from application.reads import current_sitrep
+from application.services import Services
 from bot.views.home import home_view
 from core.events import Event, JobChanged, RunFailed, RunRecovered
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from bot.services import Services
+from application.services import Services
 from core.sitrep.health import HealthRules
 from core.sitrep.job_report import build_job_report
 from core.sitrep.model import JobReport, Sitrep

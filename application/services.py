@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bot.health import Metrics
+from application.metrics import Metrics
 from core.clock import utc_now
 from core.config import Settings
 from core.engine import Engine

@@ -6,8 +6,8 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.reports import current_sitrep
-from bot.services import Services
+from application.reads import current_sitrep
+from application.services import Services
 from bot.views.sitrep import sitrep_message
 from core.jobs.spec import DigestJob, JobSpec
 from core.runs import ErrorClass, ExecutionResult, RunStatus

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from bot.health import Metrics
+from application.metrics import Metrics
 from core.events import EventBus, RunFailed, RunRecovered, RunSkipped, RunsMissed, RunStarted, RunSucceeded
 from core.runs import RunRecord, RunStatus, RunTrigger
 

@@ -10,8 +10,7 @@ import asyncio
 import logging
 import signal
 
-from bot.health import HealthServer
-from bot.services import Services
+from application.services import Services
 from bot.slack.session import SlackSession
 from core.clock import utc_now
 from core.config import Settings
@@ -19,6 +18,7 @@ from core.jobs.jobsfile import load_jobs_file
 from core.jobs.spec import JobSpec
 from core.jobs.sync import sync_jobs
 from core.storage.instance_lock import InstanceLock
+from schedops.http import HealthServer
 
 log = logging.getLogger("schedops")
 

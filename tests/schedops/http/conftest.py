@@ -7,10 +7,11 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot.health import HealthServer, Metrics
+from application.metrics import Metrics
 from core.engine import Engine
 from core.executors.defaults import DefaultExecutors, default_executors
 from core.storage.database import Database
+from schedops.http import HealthServer
 
 
 @pytest.fixture

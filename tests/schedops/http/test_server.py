@@ -11,11 +11,12 @@ from typing import Any
 import aiohttp
 import pytest
 
-from bot.health import HealthServer, HealthServerError, Metrics
+from application.metrics import Metrics
 from core.engine import Engine
 from core.jobs.spec import parse_job
 from core.storage.database import Database
-from tests.bot.health.conftest import ServerFactory, url
+from schedops.http import HealthServer, HealthServerError
+from tests.schedops.http.conftest import ServerFactory, url
 
 UNREACHABLE_POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:1/x"
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.health.readiness import ReadinessFacts, Reason, readiness, readiness_body
+from schedops.http.readiness import ReadinessFacts, Reason, readiness, readiness_body
 
 SCHEDULER = Reason("scheduler_stopped", "The scheduler is not running: no job will fire.")
 DATABASE = Reason("database_unreachable", "The database cannot be reached: no answer within 2s.")

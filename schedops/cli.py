@@ -9,10 +9,6 @@ import sys
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 
-from bot import text
-from bot.health import HealthServerError
-from bot.health.probe import scheduler_answers
-from bot.runtime import read_jobs_file, serve
 from core.audit import query_audit, render_audit
 from core.clock import utc_now
 from core.config import ConfigError, Settings, load_settings
@@ -28,6 +24,10 @@ from core.storage.database import Database
 from core.storage.instance_lock import InstanceLockedError
 from core.storage.jobs_store import JobStore
 from core.storage.runs_store import RunStore
+from schedops import terminal as text
+from schedops.http import HealthServerError
+from schedops.http.probe import scheduler_answers
+from schedops.runtime import read_jobs_file, serve
 
 EXIT_PROBLEM = 1
 EXIT_BAD_INPUT = 2

@@ -14,10 +14,10 @@ from collections.abc import Callable
 
 from aiohttp import web
 
-from bot.health.metrics import Metrics
-from bot.health.readiness import ReadinessFacts, readiness, readiness_body
+from application.metrics import Metrics
 from core.engine import Engine
 from core.storage.database import Database
+from schedops.http.readiness import ReadinessFacts, readiness, readiness_body
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.services import Services
+from application.services import Services
 from bot.views.alerts import failure_alert_message, recovered_alert_message, repeat_failure_reply
 from bot.views.common import Message
 from core.events import RunFailed, RunRecovered

@@ -9,8 +9,8 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from application.services import Services
 from bot.context import deciding
-from bot.services import Services
 from bot.views.approvals import approval_decided_message
 from bot.views.fixit import fixit_result_lines
 from core.approvals import ApprovalStore
