@@ -1,36 +1,40 @@
-"""The sitrep and job reports as the running service sees them (shared by Slack, the Home tab, digests)."""
+"""The sitrep and a job's report, built with the configured health rules: one wiring for every reader
+(Slack, the Home tab, digests, the CLI), so no door can judge health differently."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
-from application.services import Services
+from core.config import Settings
 from core.sitrep.health import HealthRules
 from core.sitrep.job_report import build_job_report
 from core.sitrep.model import JobReport, Sitrep
 from core.sitrep.report import build_sitrep
+from core.storage.database import Database
+
+DEFAULT_WINDOW = timedelta(hours=24)
 
 
-async def current_sitrep(services: Services, *, window: timedelta = timedelta(hours=24)) -> Sitrep:
-    settings = services.settings
+async def sitrep(
+    db: Database, settings: Settings, *, now: datetime, scheduler_running: bool, window: timedelta = DEFAULT_WINDOW
+) -> Sitrep:
     return await build_sitrep(
-        services.db,
-        now=services.engine.clock(),
+        db,
+        now=now,
         window=window,
-        scheduler_running=services.engine.running,
+        scheduler_running=scheduler_running,
         default_timezone=settings.timezone,
         rules=HealthRules.from_settings(settings),
         misfire_grace=settings.misfire_grace,
     )
 
 
-async def job_report(services: Services, job_id: str) -> JobReport:
+async def job_report(db: Database, settings: Settings, job_id: str, *, now: datetime) -> JobReport:
     """Raises JobLookupError for an unknown job."""
-    settings = services.settings
     return await build_job_report(
-        services.db,
+        db,
         job_id,
-        now=services.engine.clock(),
+        now=now,
         default_timezone=settings.timezone,
         misfire_grace=settings.misfire_grace,
         rules=HealthRules.from_settings(settings),

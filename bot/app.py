@@ -10,16 +10,14 @@ from slack_bolt.async_app import AsyncApp
 from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
+from application.operations import Operations
 from application.services import Services
 from bot.context import PROBLEM, BotContext
 from bot.listeners import register_listeners
 from bot.views.common import notice_message
 from bot.workflows.alerts import FailureAlerts
 from bot.workflows.digest import DigestExecutor
-from bot.workflows.fixit_progress import FixitRunner
 from bot.workflows.home import HomeTabs
-from bot.workflows.job_form import SlackJobControl
-from core.approvals import ApprovalService
 
 log = logging.getLogger(__name__)
 
@@ -32,14 +30,7 @@ async def create_app(
     ``process_before_response=True``: each listener acks first and hands slow work to a background task, so
     the ack leaves as soon as the listener returns (Bolt's default polls for it every 10 ms).
     """
-    settings = services.settings
-    approvals = await ApprovalService.create(
-        services.db,
-        settings,
-        control=SlackJobControl(services.engine, settings),
-        run_fixit=FixitRunner(services, client),
-        clock=services.engine.clock,
-    )
+    ops = await Operations.create(services)
     app = AsyncApp(
         client=client,
         process_before_response=True,
@@ -47,14 +38,14 @@ async def create_app(
         request_verification_enabled=False,
         ignoring_self_events_enabled=True,
     )
-    home = HomeTabs(services, client, every_seconds=home_refresh_seconds)
+    home = HomeTabs(ops, client, every_seconds=home_refresh_seconds)
     home.subscribe()
     alerts = FailureAlerts(services, client)
     alerts.subscribe()
-    ctx = BotContext(settings, services, approvals, client, services.engine.clock, home, alerts)
+    ctx = BotContext(ops, client, home, alerts)
     register_listeners(app, ctx)
     app.error(_error_handler)
-    services.executors.register("digest", DigestExecutor(services, client))
+    services.executors.register("digest", DigestExecutor(ops, client))
     return app, ctx
 
 

@@ -1,91 +1,54 @@
-"""What every Slack listener needs, built once: services, the approval workflow, the Slack client, and a
-place to run slow work after the ack."""
+"""What every Slack listener shares, built once: the application layer, the Slack client, the live parts of
+the app (Home tabs, failure alerts), and a place to run slow work after the ack."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable, Coroutine
-from contextvars import ContextVar
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
+from application.operations import Operations
 from application.services import Services
+from bot.responders import Respond
 from bot.views.common import notice_message
 from bot.workflows.alerts import FailureAlerts
 from bot.workflows.home import HomeTabs
 from core.approvals import ApprovalService
 from core.clock import Clock
 from core.config import Settings
-from core.fixit.store import PlanStore
 
 log = logging.getLogger(__name__)
-
-Respond = Callable[..., Awaitable[Any]]
-
-
-@dataclass(frozen=True, slots=True)
-class MessageRef:
-    channel: str
-    ts: str
-
-
-@dataclass(frozen=True, slots=True)
-class Deciding:
-    """The approval being decided and the message its buttons were on."""
-
-    approval_id: str
-    message: MessageRef
-
-
-# Set by the approval click handler for the task that decides, so the fix-it runner (called deep inside
-# the approval service) can show its progress on the request's own message.
-deciding: ContextVar[Deciding | None] = ContextVar("deciding", default=None)
 
 PROBLEM = "Sorry, something went wrong while {what}. The details are in schedops' log."
 
 
-def clicked_message(body: dict[str, Any]) -> MessageRef | None:
-    """The (non-ephemeral) message a button was on, from a block_actions payload."""
-    container = body.get("container") or {}
-    channel = container.get("channel_id") or (body.get("channel") or {}).get("id")
-    ts = container.get("message_ts") or (body.get("message") or {}).get("ts")
-    if container.get("is_ephemeral") or not channel or not ts:
-        return None
-    return MessageRef(str(channel), str(ts))
-
-
-def replier(ctx: BotContext, body: dict[str, Any], respond: Respond) -> Respond:
-    """How to answer the person behind ``body``: through its response_url when it has one, else (Home tab
-    buttons, modal submissions) privately, in the app's direct messages with them."""
-    if getattr(respond, "response_url", None):
-        return respond
-    user = str((body.get("user") or {}).get("id") or body.get("user_id") or "")
-
-    async def direct(response_type: str = "ephemeral", **message: Any) -> None:
-        for key in ("replace_original", "delete_original"):
-            message.pop(key, None)
-        await ctx.client.chat_postMessage(channel=user, **message)
-
-    return direct
-
-
 @dataclass
 class BotContext:
-    settings: Settings
-    services: Services
-    approvals: ApprovalService
+    ops: Operations
     client: AsyncWebClient
-    clock: Clock
     home: HomeTabs
     alerts: FailureAlerts
-    plans: PlanStore = field(init=False)
     _tasks: set[asyncio.Task[None]] = field(default_factory=set, init=False)
 
-    def __post_init__(self) -> None:
-        self.plans = PlanStore(self.services.db)
+    @property
+    def settings(self) -> Settings:
+        return self.ops.settings
+
+    @property
+    def services(self) -> Services:
+        return self.ops.services
+
+    @property
+    def approvals(self) -> ApprovalService:
+        return self.ops.approvals
+
+    @property
+    def clock(self) -> Clock:
+        return self.ops.clock
 
     @property
     def default_timezone(self) -> str:

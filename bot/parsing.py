@@ -7,17 +7,11 @@ import re
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from bot.usage import FIXIT_USAGE, JOBS_USAGE, SITREP_USAGE
 from core.durations import DurationError, parse_duration
 from core.fixit.model import FixitMode
 from core.jobs.spec import JOB_ID_PATTERN
 
-SITREP_USAGE = "`/sitrep` (the whole picture) · `/sitrep JOB_ID` (one job) · `/sitrep help`"
-FIXIT_USAGE = "`/fixit [conservative|balanced|greedy] [--dry-run] [--max-retries N] [--window 24h] [--job ID ...]`"
-JOBS_USAGE = (
-    "`/jobs` or `/jobs list [PAGE]` · `/jobs show ID` · `/jobs history ID [N]` · `/jobs run ID` · "
-    "`/jobs pause ID` · `/jobs resume ID` · `/jobs new` · `/jobs edit ID` · `/jobs remove ID` · "
-    "`/jobs export` · `/jobs help`"
-)
 MAX_HISTORY = 50
 MAX_RETRIES = 10
 MAX_WINDOW = timedelta(days=30)

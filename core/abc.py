@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 from core.clock import Clock
@@ -9,7 +10,11 @@ from core.jobs.spec import JobSpec
 from core.runs import RunRecord, RunTrigger
 from core.storage.jobs_store import StoredJob
 
-__all__ = ["Clock", "JobControl", "RunHandle"]
+__all__ = ["Clock", "JobControl", "Progress", "RunHandle"]
+
+# Where long work reports how it goes, one line of text at a time (fix-it shows it on the approval message).
+# Passed explicitly to whoever does the work, so progress can never silently stop reaching its reader.
+Progress = Callable[[str], Awaitable[None]]
 
 
 class RunHandle(Protocol):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.parsing import FIXIT_USAGE
+from bot.usage import FIXIT_USAGE
 from bot.views import blocks
 from bot.views.common import Message, bounded_lines, escape, fallback, in_words, mention, more_line, truncate
 from core.fixit.describe import result_summary

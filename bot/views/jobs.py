@@ -6,7 +6,7 @@ import math
 from datetime import datetime, timedelta
 
 from bot import ids
-from bot.parsing import JOBS_USAGE
+from bot.usage import JOBS_USAGE
 from bot.views import blocks
 from bot.views.common import (
     SECTION_LIMIT,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot import ids
-from bot.parsing import SITREP_USAGE
+from bot.usage import SITREP_USAGE
 from bot.views import blocks
 from bot.views.common import Message, bounded_lines, escape, fallback, in_words, inline_code, mention, truncate, when
 from bot.views.formats import (

@@ -7,14 +7,16 @@ import logging
 
 from slack_sdk.errors import SlackApiError
 
-from bot.context import BotContext, Respond
+from application.job_kinds import KindRefused
+from bot.context import BotContext
+from bot.responders import Respond
 from bot.views.approvals import approval_decided_message, approval_request_message, refusal_message
-from bot.views.common import notice_message, unknown_job_message
+from bot.views.common import error_message, notice_message, unknown_job_message
 from bot.views.jobs import job_done_message
 from core.approvals import ActedDirectly, ActionRequest, Approval, ApprovalAction, ApprovalRefused, Decision
-from core.fixit.describe import describe_plan, describe_result
+from core.fixit.describe import describe_result
 from core.fixit.model import FixitResult
-from core.sitrep.describe import describe_job
+from core.storage.jobs_store import JobLookupError
 
 log = logging.getLogger(__name__)
 
@@ -34,20 +36,22 @@ async def submit(
     """Carry out ``request`` for ``actor`` or ask for approval; every outcome is answered.
 
     A request made where there is no channel (the Home tab) is posted to SCHEDOPS_ALERT_CHANNEL."""
-    job_id = request.job_id
-    if request.action is not ApprovalAction.ADD_JOB and job_id and await ctx.services.engine.jobs.get(job_id) is None:
-        await respond(**unknown_job_message(job_id, usage))
-        return
     channel = channel_id or ctx.settings.alert_channel or ""
     try:
-        result = await ctx.approvals.submit(request, actor=actor, channel_id=channel)
+        result = await ctx.ops.ask(request, actor=actor, channel_id=channel)
+    except JobLookupError as unknown:
+        await respond(**unknown_job_message(unknown.job_id, usage))
+        return
+    except KindRefused as refusal:
+        await respond(**error_message(f"`{request.job_id}`: {refusal}", usage))
+        return
     except ApprovalRefused as refusal:
         await respond(**refusal_message(refusal))
         return
     if isinstance(result, ActedDirectly):
         await respond(response_type="in_channel", **job_done_message(done_text(result, actor)))
         return
-    await post_approval_request(ctx, result, details=await describe_request(ctx, result), respond=respond)
+    await post_approval_request(ctx, result, details=await ctx.ops.describe_request(result), respond=respond)
 
 
 def done_text(done: ActedDirectly, actor: str) -> str:
@@ -86,18 +90,6 @@ async def post_approval_request(ctx: BotContext, approval: Approval, *, details:
     await respond(**notice_message("Approval requested: an approver can decide in the channel."))
 
 
-async def describe_request(ctx: BotContext, approval: Approval) -> list[str]:
-    """What the request asks for, in words an approver can judge: the plan, or the new job definition
-    (with credential-bearing values left out)."""
-    request = approval.request
-    if request.action is ApprovalAction.FIXIT and request.plan_id:
-        return describe_plan((await ctx.plans.get_plan(request.plan_id)).plan).splitlines()
-    if request.action in {ApprovalAction.ADD_JOB, ApprovalAction.UPDATE_JOB}:
-        spec = request.spec
-        return [request.describe(), *describe_job(spec, default_misfire_grace=ctx.settings.misfire_grace)]
-    return [request.describe()]
-
-
 def outcome_text(approval: Approval) -> str | None:
     """How carrying out the request ended, in one line."""
     outcome = approval.outcome if isinstance(approval.outcome, dict) else {}
@@ -114,7 +106,7 @@ async def show_outcome(ctx: BotContext, approval: Approval, *, fallback: Respond
     """Redraw the request's message as it ended (no buttons left to press). When it cannot be edited by
     ``chat.update``, ``fallback`` (the click's response_url) replaces it instead."""
     view = approval_decided_message(
-        approval, details=await describe_request(ctx, approval), result=outcome_text(approval)
+        approval, details=await ctx.ops.describe_request(approval), result=outcome_text(approval)
     )
     if approval.channel_id and approval.message_ts:
         try:

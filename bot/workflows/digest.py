@@ -6,8 +6,7 @@ import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from application.reads import current_sitrep
-from application.services import Services
+from application.operations import Operations
 from bot.views.sitrep import sitrep_message
 from core.jobs.spec import DigestJob, JobSpec
 from core.runs import ErrorClass, ExecutionResult, RunStatus
@@ -18,13 +17,13 @@ _PERMANENT = {"channel_not_found", "not_in_channel", "is_archived", "invalid_aut
 
 
 class DigestExecutor:
-    def __init__(self, services: Services, client: AsyncWebClient) -> None:
-        self._services = services
+    def __init__(self, ops: Operations, client: AsyncWebClient) -> None:
+        self._ops = ops
         self._client = client
 
     async def execute(self, spec: JobSpec) -> ExecutionResult:
         assert isinstance(spec, DigestJob)
-        sitrep = await current_sitrep(self._services, window=spec.window)
+        sitrep = await self._ops.sitrep(window=spec.window)
         if spec.only_when_unhealthy and sitrep.health.level is HealthLevel.HEALTHY:
             return ExecutionResult(status=RunStatus.SUCCEEDED, result={"posted": False, "health": "healthy"})
         try:

@@ -10,8 +10,7 @@ import time
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from application.reads import current_sitrep
-from application.services import Services
+from application.operations import Operations
 from bot.views.home import home_view
 from core.events import Event, JobChanged, RunFailed, RunRecovered
 
@@ -20,9 +19,9 @@ log = logging.getLogger(__name__)
 
 class HomeTabs:
     def __init__(
-        self, services: Services, client: AsyncWebClient, *, keep_seconds: float = 3600, every_seconds: float = 5
+        self, ops: Operations, client: AsyncWebClient, *, keep_seconds: float = 3600, every_seconds: float = 5
     ) -> None:
-        self._services = services
+        self._ops = ops
         self._client = client
         self._keep = keep_seconds
         self._every = every_seconds
@@ -33,7 +32,7 @@ class HomeTabs:
 
     def subscribe(self) -> None:
         for kind in (RunFailed, RunRecovered, JobChanged):
-            self._services.events.subscribe(kind, self._changed)
+            self._ops.services.events.subscribe(kind, self._changed)
 
     async def close(self) -> None:
         self._closed = True
@@ -67,7 +66,7 @@ class HomeTabs:
                 log.exception("could not redraw the Home tab")
 
     async def _publish(self, users: list[str]) -> None:
-        view = home_view(await current_sitrep(self._services))
+        view = home_view(await self._ops.sitrep())
         for user in users:
             try:
                 await self._client.views_publish(user_id=user, view=view)

@@ -7,24 +7,33 @@ import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from core.abc import JobControl
+from core.abc import JobControl, Progress
 from core.approvals.model import ActionRequest, ApprovalAction
 from core.storage.jobs_store import StoredJob
 
-# run_fixit(plan_id, actor): injected so that approvals never import the fix-it package.
-FixitRunner = Callable[[str, str], Awaitable[Any]]
+# run_fixit(plan_id, actor, progress=...): injected so that approvals never import the fix-it package.
+FixitRunner = Callable[..., Awaitable[Any]]
 
 ERROR_LIMIT = 500
 
 
-async def perform(request: ActionRequest, *, actor: str, control: JobControl, run_fixit: FixitRunner) -> Any:
+async def perform(
+    request: ActionRequest,
+    *,
+    actor: str,
+    control: JobControl,
+    run_fixit: FixitRunner,
+    progress: Progress | None = None,
+) -> Any:
     """Do what ``request`` asks, as ``actor``; returns a JSON-able outcome. Errors propagate.
+
+    ``progress`` hears how a fix-it plan goes, item by item.
 
     A run is only started, never awaited: the outcome names the run, whose result arrives as run events.
     """
     action = request.action
     if action is ApprovalAction.FIXIT:
-        return jsonable(await run_fixit(_required(request.plan_id, "plan_id"), actor))
+        return jsonable(await run_fixit(_required(request.plan_id, "plan_id"), actor, progress=progress))
     job_id = _required(request.job_id, "job_id")
     if action is ApprovalAction.RUN_JOB:
         handle = await control.run_now(job_id, actor=actor)

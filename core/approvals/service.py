@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 from core import audit
-from core.abc import JobControl
+from core.abc import JobControl, Progress
 from core.approvals.errors import AlreadyDecided, ApprovalExpired, ApprovalRefused, BadToken
 from core.approvals.model import ActionRequest, Approval, ApprovalStatus, Decision
 from core.approvals.perform import FixitRunner, describe_error, perform
@@ -116,8 +116,11 @@ class ApprovalService:
 
     # -- deciding ----------------------------------------------------------------------------------------
 
-    async def decide(self, token: str, *, actor: str, channel_id: str | None = None) -> Approval:
-        """Apply the decision in ``token`` on behalf of ``actor``, then carry out an approval once.
+    async def decide(
+        self, token: str, *, actor: str, channel_id: str | None = None, progress: Progress | None = None
+    ) -> Approval:
+        """Apply the decision in ``token`` on behalf of ``actor``, then carry out an approval once
+        (``progress`` hears how an approved fix-it plan goes).
 
         Returns the request as it ended (denied, executed or failed). Raises an ApprovalRefused subclass:
         BadToken, ApprovalExpired, AlreadyDecided, NotAnApprover, OwnRequest or ApprovalLookupError.
@@ -139,7 +142,7 @@ class ApprovalService:
             raise
         await self._audit(approval, f"approval.{signed.decision.value}", actor, channel_id, AuditOutcome.OK)
         if approval.status is ApprovalStatus.APPROVED:
-            approval = await self._execute(approval, channel_id)
+            approval = await self._execute(approval, channel_id, progress)
         return approval
 
     async def fail_unfinished(self) -> list[Approval]:
@@ -200,12 +203,14 @@ class ApprovalService:
 
     # -- carrying out ------------------------------------------------------------------------------------
 
-    async def _execute(self, approval: Approval, channel_id: str | None) -> Approval:
+    async def _execute(self, approval: Approval, channel_id: str | None, progress: Progress | None) -> Approval:
         decider = approval.decided_by or ""
         request = approval.request
         detail = f"approval {approval.id}, approved by {decider}"
         try:
-            outcome = await perform(request, actor=decider, control=self._control, run_fixit=self._run_fixit)
+            outcome = await perform(
+                request, actor=decider, control=self._control, run_fixit=self._run_fixit, progress=progress
+            )
         except Exception as error:  # an approved action must end as executed or failed, whatever went wrong
             log.warning("approval %s: %s failed: %s", approval.id, request.describe(), describe_error(error))
             outcome = {"error": describe_error(error)}

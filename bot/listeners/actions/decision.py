@@ -5,16 +5,18 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-from bot.context import BotContext, Deciding, MessageRef, Respond, clicked_message, deciding, replier
+from bot.context import BotContext
+from bot.responders import MessageRef, Respond, clicked_message, replier
 from bot.views.approvals import refusal_message
 from bot.workflows import approvals as acting
+from bot.workflows.fixit_progress import progress_on_message
 from core.approvals import Approval, ApprovalRefused
 
 
 def handler(ctx: BotContext) -> Any:
     async def on_decision(ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
         await ack()
-        reply = replier(ctx, body, respond)
+        reply = replier(ctx.client, body, respond)
         ctx.spawn(
             _decide(ctx, body, str(action.get("value", "")), reply), what="recording your decision", respond=reply
         )
@@ -26,9 +28,15 @@ async def _decide(ctx: BotContext, body: dict[str, Any], token: str, respond: Re
     actor = body["user"]["id"]
     message = clicked_message(body)
     approval_id = ctx.approvals.approval_id_of(token)
-    deciding.set(Deciding(approval_id, message) if message and approval_id else None)
+    progress = None
+    if message is not None and approval_id is not None:
+        progress = progress_on_message(
+            ctx.client, ctx.approvals.store, ctx.ops.plans, approval_id=approval_id, message=message
+        )
     try:
-        approval = await ctx.approvals.decide(token, actor=actor, channel_id=message.channel if message else None)
+        approval = await ctx.ops.decide(
+            token, actor=actor, channel_id=message.channel if message else None, progress=progress
+        )
     except ApprovalRefused as refusal:
         await respond(response_type="ephemeral", replace_original=False, **refusal_message(refusal))
         return

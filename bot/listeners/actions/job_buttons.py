@@ -6,8 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from bot import ids
-from bot.context import BotContext, Respond, clicked_message, replier
-from bot.parsing import JOBS_USAGE
+from bot.context import BotContext
+from bot.responders import Respond, clicked_message, replier
+from bot.usage import JOBS_USAGE
 from bot.views.jobs import history_message
 from bot.workflows import approvals as acting
 from core.approvals import ActionRequest
@@ -25,7 +26,7 @@ ACTIONS = (*_REQUESTS, ids.JOB_HISTORY)
 def handler(ctx: BotContext) -> Any:
     async def on_job_button(ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
         await ack()
-        reply = replier(ctx, body, respond)
+        reply = replier(ctx.client, body, respond)
         ctx.spawn(_act(ctx, body, action, reply), what="acting on the job", respond=reply)
 
     return on_job_button
@@ -35,7 +36,7 @@ async def _act(ctx: BotContext, body: dict[str, Any], action: dict[str, Any], re
     job_id = str(action.get("value", ""))
     action_id = ids.base(action["action_id"])
     if action_id == ids.JOB_HISTORY:
-        runs = await ctx.services.engine.runs.recent(job_id, 10)
+        runs = await ctx.ops.history(job_id, 10)
         await respond(response_type="ephemeral", replace_original=False, **history_message(job_id, runs))
         return
     clicked = clicked_message(body)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.context import BotContext, Respond
+from bot.context import BotContext
 from bot.listeners.commands.jobs import job_list_page
 from bot.parsing import parse_page
+from bot.responders import Respond
 
 
 def handler(ctx: BotContext) -> Any:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.context import BotContext, Respond, replier
+from bot.context import BotContext
+from bot.responders import Respond, replier
 from bot.views.common import notice_message
 from bot.views.output import output_modal
 from core.storage.runs_store import RunLookupError
@@ -13,7 +14,7 @@ from core.storage.runs_store import RunLookupError
 def handler(ctx: BotContext) -> Any:
     async def on_show_output(ack: Any, body: dict[str, Any], action: dict[str, Any], respond: Respond) -> None:
         await ack()
-        reply = replier(ctx, body, respond)
+        reply = replier(ctx.client, body, respond)
         ctx.spawn(_open(ctx, body, str(action.get("value", "")), reply), what="opening the output", respond=reply)
 
     return on_show_output
@@ -21,7 +22,7 @@ def handler(ctx: BotContext) -> Any:
 
 async def _open(ctx: BotContext, body: dict[str, Any], value: str, respond: Respond) -> None:
     try:
-        run = await ctx.services.engine.runs.get(int(value))
+        run = await ctx.ops.run(int(value))
     except (ValueError, RunLookupError):
         await respond(replace_original=False, **notice_message("That run is no longer in the history."))
         return

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.context import BotContext, Respond
-from bot.parsing import FIXIT_USAGE, FixitRequest, ParseError, parse_fixit
+from application.operations import NothingToRetry
+from bot.context import BotContext
+from bot.parsing import FixitRequest, ParseError, parse_fixit
+from bot.responders import Respond
+from bot.usage import FIXIT_USAGE
 from bot.views.approvals import refusal_message
 from bot.views.common import error_message, notice_message
 from bot.views.fixit import fixit_help, fixit_plan_message
 from bot.workflows import approvals as acting
-from core.approvals import ActionRequest, NoApprovers
-from core.approvals.policy import eligible_approvers
+from core.approvals import ApprovalRefused
 from core.fixit.describe import describe_plan
 from core.fixit.errors import FixitJobLookupError
-from core.fixit.model import FixitAction
-from core.fixit.plan import plan_fixit
 
 
 def handler(ctx: BotContext) -> Any:
@@ -37,14 +37,12 @@ def handler(ctx: BotContext) -> Any:
 async def _plan(ctx: BotContext, request: FixitRequest, command: dict[str, Any], respond: Respond) -> None:
     actor = command["user_id"]
     try:
-        plan = await plan_fixit(
-            ctx.services.db,
+        plan = await ctx.ops.plan_fixit(
+            actor=actor,
             mode=request.mode,
             window=request.window,
             max_retries=request.max_retries,
-            job_ids=request.job_ids or None,
-            now=ctx.clock(),
-            requested_by=actor,
+            job_ids=request.job_ids,
         )
     except FixitJobLookupError as error:
         await respond(**error_message(str(error), FIXIT_USAGE))
@@ -52,15 +50,13 @@ async def _plan(ctx: BotContext, request: FixitRequest, command: dict[str, Any],
     if request.dry_run:
         await respond(**fixit_plan_message(plan, dry_run=True))
         return
-    if not any(item.action is FixitAction.RETRY for item in plan.items):
-        await respond(**notice_message("Nothing to retry: " + describe_plan(plan)))
+    try:
+        approval = await ctx.ops.request_fixit(plan, actor=actor, channel_id=command["channel_id"])
+    except NothingToRetry as nothing:
+        await respond(**notice_message(str(nothing)))
         return
-    if not eligible_approvers(actor, ctx.settings):
-        await respond(**refusal_message(NoApprovers()))
+    except ApprovalRefused as refusal:
+        await respond(**refusal_message(refusal))
         return
-    await ctx.plans.save_plan(plan)
-    approval = await ctx.approvals.request_approval(
-        ActionRequest.fixit(plan.id), actor=actor, channel_id=command["channel_id"]
-    )
     details = describe_plan(plan).splitlines()
     await acting.post_approval_request(ctx, approval, details=details, respond=respond)

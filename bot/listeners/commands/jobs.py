@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.context import BotContext, Respond
-from bot.parsing import JOBS_USAGE, JobsRequest, ParseError, parse_jobs
+from bot.context import BotContext
+from bot.parsing import JobsRequest, ParseError, parse_jobs
+from bot.responders import Respond
+from bot.usage import JOBS_USAGE
 from bot.views.common import error_message, unknown_job_message
 from bot.views.jobs import export_message, history_message, job_detail_message, jobs_help, jobs_list_message
 from bot.workflows import approvals as acting
 from bot.workflows import job_form as job_forms
 from core.approvals import ActionRequest
-from core.jobs.export import export_jobs_yaml
+from core.storage.jobs_store import JobLookupError
 
 PAGE_SIZE = 20
 
@@ -52,27 +54,22 @@ async def _answer(ctx: BotContext, request: JobsRequest, command: dict[str, Any]
 
 
 async def _look(ctx: BotContext, request: JobsRequest) -> dict[str, Any]:
-    jobs = ctx.services.engine.jobs
     if request.action == "list":
         return await job_list_page(ctx, request.number or 1)
     if request.action == "export":
-        # Chat is no place for credentials: env and header values, bodies and URL secrets are hidden here;
-        # `schedops jobs export` on the server gives the complete file.
-        return dict(export_message(export_jobs_yaml([job.spec for job in await jobs.list()], redact=True)))
+        return dict(export_message(await ctx.ops.export(redact=True)))
     assert request.job_id is not None
-    job = await jobs.get(request.job_id)
-    if job is None:
+    try:
+        job = await ctx.ops.job(request.job_id)
+    except JobLookupError:
         return dict(unknown_job_message(request.job_id, JOBS_USAGE))
     if request.action == "show":
-        upcoming = await ctx.services.engine.upcoming(job.id, 5)
+        upcoming = await ctx.ops.upcoming(job.id, 5)
         return dict(job_detail_message(job, upcoming=upcoming, default_timezone=ctx.default_timezone))
-    runs = await ctx.services.engine.runs.recent(job.id, request.number or 10)
-    return dict(history_message(job.id, runs))
+    return dict(history_message(job.id, await ctx.ops.history(job.id, request.number or 10)))
 
 
 async def job_list_page(ctx: BotContext, page: int) -> dict[str, Any]:
     """One page of /jobs list, reading only that page's jobs."""
-    jobs = ctx.services.engine.jobs
-    return dict(
-        jobs_list_message(await jobs.page(page, PAGE_SIZE), page=page, page_size=PAGE_SIZE, total=await jobs.count())
-    )
+    found = await ctx.ops.job_page(page, PAGE_SIZE)
+    return dict(jobs_list_message(found.jobs, page=found.number, page_size=found.size, total=found.total))

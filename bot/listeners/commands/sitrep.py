@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from application.reads import current_sitrep, job_report
-from bot.context import BotContext, Respond
-from bot.parsing import SITREP_USAGE, ParseError, SitrepRequest, parse_sitrep
+from bot.context import BotContext
+from bot.parsing import ParseError, SitrepRequest, parse_sitrep
+from bot.responders import Respond
+from bot.usage import SITREP_USAGE
 from bot.views.common import error_message, unknown_job_message
 from bot.views.sitrep import job_report_message, sitrep_help, sitrep_message
 from core.storage.jobs_store import JobLookupError
@@ -30,10 +31,10 @@ def handler(ctx: BotContext) -> Any:
 
 async def _answer(ctx: BotContext, request: SitrepRequest, respond: Respond) -> None:
     if request.job_id is None:
-        await respond(response_type="in_channel", **sitrep_message(await current_sitrep(ctx.services)))
+        await respond(response_type="in_channel", **sitrep_message(await ctx.ops.sitrep()))
         return
     try:
-        report = await job_report(ctx.services, request.job_id)
+        report = await ctx.ops.job_report(request.job_id)
     except JobLookupError as error:
         await respond(**unknown_job_message(error.job_id, SITREP_USAGE))
         return

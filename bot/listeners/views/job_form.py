@@ -8,10 +8,10 @@ from typing import Any
 from pydantic import ValidationError
 
 from bot.context import BotContext
-from bot.parsing import JOBS_USAGE
+from bot.responders import channel_responder
+from bot.usage import JOBS_USAGE
 from bot.views.job_form import form_errors, read_form_metadata, read_job_form
 from bot.workflows import approvals as acting
-from bot.workflows.job_form import channel_responder, refused_kind
 from core.approvals import ActionRequest
 from core.jobs.spec import parse_job
 
@@ -21,7 +21,7 @@ def handler(ctx: BotContext) -> Any:
         meta = read_form_metadata(view.get("private_metadata", ""))
         editing = meta.job_id is not None
         # One primary-key read before the ack: errors must travel in the ack to show in the form.
-        existing = await ctx.services.engine.jobs.get(meta.job_id) if meta.job_id else None
+        existing = await ctx.ops.find_job(meta.job_id) if meta.job_id else None
         data = read_job_form(
             view["state"]["values"],
             private_metadata=view.get("private_metadata", ""),
@@ -33,17 +33,17 @@ def handler(ctx: BotContext) -> Any:
             await ack(response_action="errors", errors=form_errors(error, editing=editing))
             return
         problems = []
-        refusal = refused_kind(spec.kind, ctx.settings)
+        refusal = ctx.ops.refused_kind(spec.kind)
         if refusal is not None:
             problems.append(f"kind: {refusal}")
-        if not editing and await ctx.services.engine.jobs.get(spec.id) is not None:
+        if not editing and await ctx.ops.find_job(spec.id) is not None:
             problems.append(f"id: a job with id {spec.id} already exists; use /jobs edit {spec.id}")
         if problems:
             await ack(response_action="errors", errors=form_errors(problems, editing=editing))
             return
         await ack()
         actor = body["user"]["id"]
-        respond = channel_responder(ctx, meta.context, actor)
+        respond = channel_responder(ctx.client, meta.context, actor)
         request = ActionRequest.update_job(spec) if editing else ActionRequest.add_job(spec)
         work = acting.submit(ctx, request, actor=actor, channel_id=meta.context, respond=respond, usage=JOBS_USAGE)
         ctx.spawn(work, what="saving the job", respond=respond)

@@ -39,7 +39,7 @@ class FixitCalls:
     def __init__(self) -> None:
         self.calls: list[tuple[str, str]] = []
 
-    async def __call__(self, plan_id: str, actor: str) -> dict[str, Any]:
+    async def __call__(self, plan_id: str, actor: str, progress: Any = None) -> dict[str, Any]:
         self.calls.append((plan_id, actor))
         return {"plan_id": plan_id, "retried": 2}
 

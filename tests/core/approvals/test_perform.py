@@ -79,7 +79,7 @@ async def test_an_action_that_fails_is_stored_as_failed_and_audited(
 
 
 async def test_a_failing_fixit_executor_fails_the_approval(db: Database, engine: Engine, clock: ManualClock) -> None:
-    async def broken(plan_id: str, actor: str) -> None:
+    async def broken(plan_id: str, actor: str, progress: object = None) -> None:
         raise RuntimeError(f"plan {plan_id} is stale")
 
     service = await ApprovalService.create(db, make_settings(), control=engine, run_fixit=broken, clock=clock)

@@ -1,0 +1,191 @@
+"""The application layer: every operation a front door (Slack, the CLI, the HTTP API) offers, with the policy
+applied once here: who may, what needs an approval, which job kinds a door may define, what is hidden.
+
+Doors parse, call one method, and render what it returns or raises; none of them decides a rule."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from application import reads
+from application.fixit import FixitRunner
+from application.job_kinds import KindRefused, RemoteJobControl, refused_kind
+from application.services import Services
+from core.abc import Progress
+from core.approvals import ActedDirectly, ActionRequest, Approval, ApprovalAction, ApprovalService, NoApprovers
+from core.approvals.policy import eligible_approvers
+from core.audit import AuditEntry, query_audit
+from core.clock import Clock
+from core.config import Settings
+from core.fixit.describe import describe_plan
+from core.fixit.model import FixitAction, FixitMode, FixitPlan
+from core.fixit.plan import plan_fixit
+from core.fixit.store import PlanStore
+from core.jobs.export import export_jobs_yaml
+from core.runs import RunRecord
+from core.sitrep.describe import describe_job
+from core.sitrep.model import JobReport, Sitrep
+from core.storage.jobs_store import JobLookupError, StoredJob
+
+__all__ = ["JobPage", "NothingToRetry", "Operations"]
+
+
+class NothingToRetry(LookupError):
+    """A fix-it plan with no retry in it: there is nothing to approve."""
+
+    def __init__(self, plan: FixitPlan) -> None:
+        super().__init__("Nothing to retry: " + describe_plan(plan))
+        self.plan = plan
+
+
+@dataclass(frozen=True, slots=True)
+class JobPage:
+    jobs: list[StoredJob]
+    number: int
+    size: int
+    total: int
+
+
+class Operations:
+    """What schedops can be asked to do, whichever door asks. ``actor`` is who asks, as the audit log names
+    them (a Slack user id for Slack)."""
+
+    def __init__(self, services: Services, approvals: ApprovalService) -> None:
+        self.services = services
+        self.approvals = approvals
+        self.plans = PlanStore(services.db)
+
+    @classmethod
+    async def create(cls, services: Services, *, fixit_backoff: timedelta = timedelta(seconds=30)) -> Operations:
+        approvals = await ApprovalService.create(
+            services.db,
+            services.settings,
+            control=RemoteJobControl(services.engine, services.settings),
+            run_fixit=FixitRunner(services, backoff=fixit_backoff),
+            clock=services.engine.clock,
+        )
+        return cls(services, approvals)
+
+    @property
+    def settings(self) -> Settings:
+        return self.services.settings
+
+    @property
+    def clock(self) -> Clock:
+        return self.services.engine.clock
+
+    # -- asking for a change -------------------------------------------------------------------------------
+
+    def refused_kind(self, kind: str) -> str | None:
+        """Why a job of ``kind`` may not be defined through a remote door, or None when it may."""
+        return refused_kind(kind, self.settings)
+
+    async def ask(self, request: ActionRequest, *, actor: str, channel_id: str | None) -> ActedDirectly | Approval:
+        """Carry out ``request`` (admins) or open an approval request for it (anyone else).
+
+        Raises JobLookupError for an unknown job, KindRefused for a kind this door may not define, and an
+        ApprovalRefused subclass when nobody could approve it; a direct action's own errors propagate."""
+        if request.action is not ApprovalAction.ADD_JOB and request.job_id:
+            await self.job(request.job_id)
+        if request.action in {ApprovalAction.ADD_JOB, ApprovalAction.UPDATE_JOB}:
+            refusal = self.refused_kind(request.spec.kind)
+            if refusal is not None:
+                raise KindRefused(refusal)
+        return await self.approvals.submit(request, actor=actor, channel_id=channel_id)
+
+    async def plan_fixit(
+        self,
+        *,
+        actor: str,
+        mode: FixitMode,
+        window: timedelta,
+        max_retries: int = 3,
+        job_ids: Sequence[str] = (),
+    ) -> FixitPlan:
+        """A recovery plan for the failures in ``window`` (not stored: a dry run shows it, ``request_fixit``
+        keeps it). Raises FixitJobLookupError for an unknown job id."""
+        return await plan_fixit(
+            self.services.db,
+            mode=mode,
+            window=window,
+            max_retries=max_retries,
+            job_ids=list(job_ids) or None,
+            now=self.clock(),
+            requested_by=actor,
+        )
+
+    async def request_fixit(self, plan: FixitPlan, *, actor: str, channel_id: str | None) -> Approval:
+        """Keep ``plan`` and ask a second person to approve it (fix-it always needs one, admins included).
+        Raises NothingToRetry and NoApprovers."""
+        if not any(item.action is FixitAction.RETRY for item in plan.items):
+            raise NothingToRetry(plan)
+        if not eligible_approvers(actor, self.settings):
+            raise NoApprovers()
+        await self.plans.save_plan(plan)
+        return await self.approvals.request_approval(ActionRequest.fixit(plan.id), actor=actor, channel_id=channel_id)
+
+    # -- deciding ------------------------------------------------------------------------------------------
+
+    async def decide(
+        self, token: str, *, actor: str, channel_id: str | None, progress: Progress | None = None
+    ) -> Approval:
+        """Approve or deny (the decision is in the signed ``token``); an approval is carried out at once,
+        ``progress`` hearing how a fix-it plan goes. Raises an ApprovalRefused subclass."""
+        return await self.approvals.decide(token, actor=actor, channel_id=channel_id, progress=progress)
+
+    async def describe_request(self, approval: Approval) -> list[str]:
+        """What a request asks for, in words an approver can judge: the plan, or the new job definition
+        (with credential-bearing values left out)."""
+        request = approval.request
+        if request.action is ApprovalAction.FIXIT and request.plan_id:
+            return describe_plan((await self.plans.get_plan(request.plan_id)).plan).splitlines()
+        if request.action in {ApprovalAction.ADD_JOB, ApprovalAction.UPDATE_JOB}:
+            return [request.describe(), *describe_job(request.spec, default_misfire_grace=self.settings.misfire_grace)]
+        return [request.describe()]
+
+    # -- reading -------------------------------------------------------------------------------------------
+
+    async def sitrep(self, *, window: timedelta = reads.DEFAULT_WINDOW) -> Sitrep:
+        engine = self.services.engine
+        return await reads.sitrep(
+            self.services.db, self.settings, now=self.clock(), scheduler_running=engine.running, window=window
+        )
+
+    async def job_report(self, job_id: str) -> JobReport:
+        """Raises JobLookupError for an unknown job."""
+        return await reads.job_report(self.services.db, self.settings, job_id, now=self.clock())
+
+    async def find_job(self, job_id: str) -> StoredJob | None:
+        return await self.services.engine.jobs.get(job_id)
+
+    async def job(self, job_id: str) -> StoredJob:
+        """Raises JobLookupError for an unknown job."""
+        job = await self.services.engine.jobs.get(job_id)
+        if job is None:
+            raise JobLookupError(job_id)
+        return job
+
+    async def job_page(self, number: int, size: int) -> JobPage:
+        """One page of the job list, reading only that page's jobs."""
+        jobs = self.services.engine.jobs
+        return JobPage(await jobs.page(number, size), number, size, await jobs.count())
+
+    async def upcoming(self, job_id: str, count: int) -> list[datetime]:
+        return await self.services.engine.upcoming(job_id, count)
+
+    async def history(self, job_id: str, limit: int) -> list[RunRecord]:
+        return await self.services.engine.runs.recent(job_id, limit)
+
+    async def run(self, run_id: int) -> RunRecord:
+        """Raises RunLookupError for an unknown run."""
+        return await self.services.engine.runs.get(run_id)
+
+    async def export(self, *, redact: bool) -> str:
+        """Every job as a jobs file. Chat and API callers get it with env and header values, bodies and URL
+        secrets hidden; the complete file is for the server's own operator (`schedops jobs export`)."""
+        return export_jobs_yaml([job.spec for job in await self.services.engine.jobs.list()], redact=redact)
+
+    async def audit(self, *, actor: str | None = None, action: str | None = None, limit: int = 50) -> list[AuditEntry]:
+        return await query_audit(self.services.db, actor=actor, action=action, limit=limit)
