@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from core.storage.database import Database
 from core.storage.tables import AuditRow
+from core.text_table import text_table
 
 DETAIL_LIMIT = 2000
 
@@ -101,12 +102,7 @@ def render_audit(entries: Iterable[AuditEntry]) -> str:
     ]
     if not rows:
         return "No audit entries."
-    header = ("AT (UTC)", "ACTOR", "ACTION", "TARGET", "OUTCOME", "DETAIL")
-    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header) - 1)]
-    return "\n".join(
-        "  ".join([*(cell.ljust(width) for cell, width in zip(row, widths, strict=False)), row[-1]]).rstrip()
-        for row in [header, *rows]
-    )
+    return text_table(("AT (UTC)", "ACTOR", "ACTION", "TARGET", "OUTCOME", "DETAIL"), rows)
 
 
 def _entry(row: AuditRow) -> AuditEntry:

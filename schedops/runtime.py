@@ -14,11 +14,10 @@ from application.services import Services
 from bot.slack.session import SlackSession
 from core.clock import utc_now
 from core.config import Settings
-from core.jobs.jobsfile import load_jobs_file
 from core.jobs.spec import JobSpec
 from core.jobs.sync import sync_jobs
 from core.storage.instance_lock import InstanceLock
-from schedops.http import HealthServer
+from schedops.http.server import HealthServer
 
 log = logging.getLogger("schedops")
 
@@ -26,13 +25,6 @@ SLACK_NOT_CONFIGURED = (
     "Slack is not configured: running the scheduler only. To connect Slack, create the app from "
     "manifest.yml and set SLACK_BOT_TOKEN (xoxb-...) and SLACK_APP_TOKEN (xapp-...); see README, 'Slack app setup'."
 )
-
-
-def read_jobs_file(settings: Settings) -> list[JobSpec] | None:
-    """The jobs file's definitions, or None when no file is configured (raises JobsFileError)."""
-    if settings.jobs_file is None:
-        return None
-    return load_jobs_file(settings.jobs_file)
 
 
 async def serve(settings: Settings, specs: list[JobSpec] | None) -> None:

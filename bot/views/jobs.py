@@ -26,17 +26,21 @@ from bot.views.common import (
     when,
 )
 from bot.views.formats import TRIGGER_WORDS, duration, first_line, status_label
+from core.jobs.state import JobState
 from core.runs import RunRecord
 from core.sitrep.describe import describe_job, describe_schedule, schedule_expression
 from core.storage.jobs_store import StoredJob
-from schedops.terminal import schedule_words, state_words
 
 MAX_PAGE_SIZE = 100
 HISTORY_LIMIT = 45  # one section per run, within the 50 blocks of a message
 EXPORT_BLOCKS = 10
 NEXT_RUNS = 5
 TITLE_CHARS = 60
-_STATE_EMOJI = {"active": ":large_green_circle:", "paused": ":double_vertical_bar:", "disabled": ":no_entry_sign:"}
+_STATE_EMOJI = {
+    JobState.ACTIVE: ":large_green_circle:",
+    JobState.PAUSED: ":double_vertical_bar:",
+    JobState.DISABLED: ":no_entry_sign:",
+}
 
 
 def job_buttons(job_id: str, *, paused: bool) -> list[dict[str, object]]:
@@ -84,12 +88,12 @@ def _pages(count: int) -> str:
 
 
 def _job_line(job: StoredJob) -> str:
-    state = state_words(job)
+    state = job.state
     title = "" if job.spec.title == job.id else f" {truncate(escape(job.spec.title), TITLE_CHARS)}"
     upcoming = f" · next {when(job.next_run_time)}" if job.next_run_time and job.active else ""
     return (
         f"{_STATE_EMOJI[state]} *{job.id}*{title} · {job.spec.kind} · {state} · "
-        f"{inline_code(schedule_words(job.spec), 120)}{upcoming}"
+        f"{inline_code(schedule_expression(job.spec, None), 120)}{upcoming}"
     )
 
 
@@ -112,7 +116,7 @@ def job_detail_message(
     body.append(blocks.section(f"*What it does*\n{bounded_lines(lines, limit=12, noun='line')}"))
     shown = "\n".join(when(moment) for moment in upcoming[:NEXT_RUNS])
     if not job.active:
-        shown = f"none while it is {state_words(job)}"
+        shown = f"none while it is {job.state}"
     body.append(
         blocks.fields(
             f"*Schedule*\n{truncate(escape(describe_schedule(spec, default_timezone)), 500)}\n"
@@ -121,12 +125,12 @@ def job_detail_message(
         )
     )
     body.append(blocks.actions(ids.JOB_ACTIONS, *job_buttons(job.id, paused=job.paused)))
-    return {"text": fallback(f"Job {job.id} ({spec.kind}, {state_words(job)})"), "blocks": body}
+    return {"text": fallback(f"Job {job.id} ({spec.kind}, {job.state})"), "blocks": body}
 
 
 def _state(job: StoredJob) -> str:
-    if not job.paused:
-        return state_words(job)
+    if job.state is not JobState.PAUSED:
+        return str(job.state)
     by = f" by {mention(job.paused_by)}" if job.paused_by else ""
     since = f" since {when(job.paused_at)}" if job.paused_at else ""
     return f"*paused*{by}{since}"

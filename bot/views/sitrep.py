@@ -17,6 +17,7 @@ from bot.views.formats import (
     status_words,
 )
 from bot.views.jobs import job_buttons
+from core.jobs.state import JobState
 from core.sitrep.model import (
     FailingJob,
     JobReport,
@@ -153,13 +154,13 @@ def job_report_message(report: JobReport) -> Message:
     else:
         body.append(blocks.section("_No runs yet._"))
     body.append(blocks.actions(ids.JOB_REPORT_ACTIONS, *job_buttons(report.job_id, paused=report.paused)))
-    text = f"Job {report.job_id}: {'paused' if report.paused else 'enabled' if report.enabled else 'disabled'}"
+    text = f"Job {report.job_id}: {report.state}"
     return {"text": fallback(f"{text}, {_track_record(report)}"), "blocks": body}
 
 
 def _state(report: JobReport) -> str:
-    if not report.paused:
-        return "enabled" if report.enabled else "*disabled*"
+    if report.state is not JobState.PAUSED:
+        return f"*{report.state}*" if report.state is JobState.DISABLED else str(report.state)
     by = f" by {mention(report.paused_by)}" if report.paused_by else ""
     since = f" since {when(report.paused_at)}" if report.paused_at else ""
     return f"*paused*{by}{since}"

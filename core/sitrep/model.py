@@ -10,6 +10,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
+from core.jobs.state import JobState, job_state
 from core.runs import ErrorClass, RunStatus, RunTrigger
 
 
@@ -183,3 +184,7 @@ class JobReport(_Model):
     sample_size: int
     consecutive_failures: int
     last_succeeded_at: datetime | None
+
+    @property
+    def state(self) -> JobState:
+        return job_state(enabled=self.enabled, paused=self.paused)

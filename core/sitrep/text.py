@@ -9,6 +9,7 @@ from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from core.durations import format_duration, human_duration
+from core.jobs.state import JobState
 from core.runs import RunStatus
 from core.sitrep.model import (
     FailingJob,
@@ -51,10 +52,10 @@ def render_sitrep(sitrep: Sitrep) -> str:
 def render_job_report(report: JobReport) -> str:
     zone = ZoneInfo(report.timezone)
     heading = report.job_id if report.title == report.job_id else f"{report.job_id}: {report.title}"
-    state = "paused" if report.paused else "enabled" if report.enabled else "disabled"
-    if report.paused and report.paused_by:
+    state = report.state.value
+    if report.state is JobState.PAUSED and report.paused_by:
         state += f" by {report.paused_by}"
-    if report.paused and report.paused_at:
+    if report.state is JobState.PAUSED and report.paused_at:
         state += f" since {_at(report.paused_at, zone)}"
     lines = [f"Job {heading} ({report.kind}, {state})"]
     if report.description:

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from alembic.migration import MigrationContext
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +69,9 @@ class Database:
 
 
 def alembic_config(connection: Connection | None = None) -> Config:
+    # Alembic is imported only to migrate: read-only CLI commands start faster without it.
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["connection"] = connection
@@ -76,6 +79,9 @@ def alembic_config(connection: Connection | None = None) -> Config:
 
 
 def _upgrade(connection: Connection) -> tuple[str | None, str | None]:
+    from alembic import command
+    from alembic.migration import MigrationContext
+
     before = MigrationContext.configure(connection).get_current_revision()
     command.upgrade(alembic_config(connection), "head")
     return before, MigrationContext.configure(connection).get_current_revision()

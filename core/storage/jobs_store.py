@@ -12,6 +12,7 @@ from typing import Literal
 from sqlalchemy import delete, func, select, update
 
 from core.jobs.spec import JobSpec, job_to_data, parse_job
+from core.jobs.state import JobState, job_state
 from core.storage.database import Database
 from core.storage.tables import JobRow
 
@@ -48,6 +49,10 @@ class StoredJob:
     @property
     def enabled(self) -> bool:
         return self.spec.enabled
+
+    @property
+    def state(self) -> JobState:
+        return job_state(enabled=self.spec.enabled, paused=self.paused)
 
     @property
     def active(self) -> bool:

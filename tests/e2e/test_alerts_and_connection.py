@@ -120,7 +120,7 @@ async def test_a_disconnect_message_is_followed_by_a_fresh_connection(bot: Bot, 
 
 
 async def test_readyz_reports_a_lost_slack_connection(bot: Bot, slack: FakeSlack) -> None:
-    from schedops.http import HealthServer
+    from schedops.http.server import HealthServer
 
     server = HealthServer(
         0,

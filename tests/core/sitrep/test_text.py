@@ -67,7 +67,7 @@ async def test_the_job_report_reads_without_slack(db: Database, seed: Seed, cloc
 
     text = render_job_report(await build_job_report(db, "backup", now=clock.now, default_timezone="UTC"))
 
-    assert text.startswith("Job backup: Nightly backup (shell, enabled)\n")
+    assert text.startswith("Job backup: Nightly backup (shell, active)\n")
     assert "Schedule   At 03:00 (UTC time)\n           cron 0 3 * * * (UTC)" in text
     assert "Next runs  2026-11-22 03:00, 2026-11-23 03:00" in text
     assert "0.0% of the last 1 finished runs succeeded; 1 failed in a row." in text

@@ -11,7 +11,7 @@ from application.metrics import Metrics
 from core.engine import Engine
 from core.executors.defaults import DefaultExecutors, default_executors
 from core.storage.database import Database
-from schedops.http import HealthServer
+from schedops.http.server import HealthServer
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from application.metrics import Metrics
 from core.engine import Engine
 from core.jobs.spec import parse_job
 from core.storage.database import Database
-from schedops.http import HealthServer, HealthServerError
+from schedops.http.server import HealthServer, HealthServerError
 from tests.schedops.http.conftest import ServerFactory, url
 
 UNREACHABLE_POSTGRES = "postgresql+asyncpg://postgres@127.0.0.1:1/x"
