@@ -17,6 +17,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+# The newest migration's revision, so a reader can check the schema without loading Alembic (a test keeps
+# it equal to Alembic's head).
+SCHEMA_REVISION = "0006"
 
 
 class DatabaseURLError(ValueError):
@@ -55,6 +58,13 @@ class Database:
             before, after = await connection.run_sync(_upgrade)
         if before != after:
             log.info("database schema migrated from %s to %s", before or "empty", after)
+
+    async def revision(self) -> str | None:
+        """The schema revision the database is at (None for a database schedops never migrated)."""
+        async with self.engine.connect() as connection:
+            if not await connection.run_sync(lambda sync: sync.dialect.has_table(sync, "alembic_version")):
+                return None
+            return (await connection.execute(text("SELECT version_num FROM alembic_version"))).scalar()
 
     async def ping(self) -> bool:
         try:

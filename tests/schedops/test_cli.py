@@ -117,8 +117,19 @@ def test_a_second_scheduler_on_the_same_database_refuses_to_start(workdir: Path)
 
 
 def test_runs_of_an_unknown_job_say_so(workdir: Path) -> None:
+    assert schedops(workdir, "jobs", "import", "jobs.yml").returncode == 0  # creates the database
     result = schedops(workdir, "runs", "nope")
     assert result.returncode == 1 and "no job with id 'nope'" in result.stderr
+
+
+@pytest.mark.parametrize("command", [("jobs", "list"), ("jobs", "export"), ("runs", "hello"), ("sitrep",), ("audit",)])
+def test_read_commands_never_create_a_database(workdir: Path, command: tuple[str, ...]) -> None:
+    result = schedops(workdir, *command)
+    assert result.returncode == 1
+    assert (
+        result.stderr == f"schedops: no database at {workdir}/s.db (DATABASE_URL); start `schedops run` there first\n"
+    )
+    assert not (workdir / "s.db").exists()
 
 
 def test_run_syncs_the_file_says_slack_is_not_configured_and_stops_cleanly_on_sigterm(workdir: Path) -> None:

@@ -15,4 +15,4 @@ def execute(args: argparse.Namespace, settings: Settings) -> int:
         print(render_audit(await query_audit(db, actor=args.actor, action=args.action, limit=args.limit)))
         return 0
 
-    return with_database(settings, audit)
+    return with_database(settings, audit, read_only=True)

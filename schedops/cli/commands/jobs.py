@@ -25,7 +25,7 @@ def execute(args: argparse.Namespace, settings: Settings) -> int:
             return 0
 
         return with_database(settings, import_file)
-    return with_database(settings, _list if args.jobs_command == "list" else _export)
+    return with_database(settings, _list if args.jobs_command == "list" else _export, read_only=True)
 
 
 async def _list(db: Database) -> int:

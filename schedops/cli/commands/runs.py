@@ -18,4 +18,4 @@ def execute(args: argparse.Namespace, settings: Settings) -> int:
         print(runs_table(await RunStore(db).recent(args.job_id, args.limit)))
         return 0
 
-    return with_database(settings, runs)
+    return with_database(settings, runs, read_only=True)

@@ -28,4 +28,4 @@ def execute(args: argparse.Namespace, settings: Settings) -> int:
             print(f"(no schedops answered on 127.0.0.1:{settings.port}/readyz, so the scheduler counts as not running)")
         return 0
 
-    return with_database(settings, sitrep)
+    return with_database(settings, sitrep, read_only=True)
