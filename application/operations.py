@@ -23,9 +23,9 @@ from core.fixit.describe import describe_plan
 from core.fixit.model import FixitAction, FixitMode, FixitPlan
 from core.fixit.plan import plan_fixit
 from core.fixit.store import PlanStore
+from core.jobs.describe import describe_job
 from core.jobs.export import export_jobs_yaml
 from core.runs import RunRecord
-from core.sitrep.describe import describe_job
 from core.sitrep.model import JobReport, Sitrep
 from core.storage.jobs_store import JobLookupError, StoredJob
 

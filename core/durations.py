@@ -70,3 +70,31 @@ def human_duration(delta: timedelta | None) -> str:
     if seconds < 1:
         return f"{round(seconds * 1000)}ms"
     return f"{seconds:.1f}s" if seconds < 60 else format_duration(timedelta(seconds=round(seconds)))
+
+
+_WORD_UNITS = (("day", 86_400), ("hour", 3_600), ("minute", 60), ("second", 1))
+_SPELLED_UNITS = (("week", 604_800), *_WORD_UNITS)
+
+
+def spelled_out(delta: timedelta) -> str:
+    """Every unit, for definitions: ``1 hour 30 minutes``, ``2 weeks``; sub-second parts are rounded away."""
+    remaining = round(abs(delta.total_seconds()))
+    parts = []
+    for name, size in _SPELLED_UNITS:
+        count, remaining = divmod(remaining, size)
+        if count:
+            parts.append(_counted(count, name))
+    return " ".join(parts) or "0 seconds"
+
+
+def roughly(delta: timedelta) -> str:
+    """The largest whole unit, for ages and distances in time: ``3 hours``, ``45 seconds``, ``2 days``."""
+    seconds = abs(int(delta.total_seconds()))
+    for name, size in _WORD_UNITS:
+        if seconds >= size:
+            return _counted(seconds // size, name)
+    return "0 seconds"
+
+
+def _counted(count: int, name: str) -> str:
+    return f"{count} {name}{'' if count == 1 else 's'}"

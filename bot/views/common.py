@@ -13,6 +13,8 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypedDict
 
+from core.durations import roughly
+
 FALLBACK_LIMIT = 1000  # a message's `text`: notifications show one line; Slack cuts it at 40,000
 SECTION_LIMIT = 3000
 LINE_LIMIT = 600  # one line of a list: views bound each part well below this
@@ -23,7 +25,6 @@ _FENCE = "```"
 _ENTITY = re.compile(r"&(?:amp|lt|gt);")
 _MENTION = re.compile(r"&lt;@([UW][A-Z0-9]{2,})&gt;")
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
-_UNITS = (("day", 86_400), ("hour", 3_600), ("minute", 60), ("second", 1))
 
 
 class Message(TypedDict):
@@ -157,21 +158,11 @@ def when(moment: datetime) -> str:
     return f"<!date^{int(aware.timestamp())}^{{date_short_pretty}} {{time}}|{fallback}>"
 
 
-def in_words(delta: timedelta) -> str:
-    """The largest whole unit: ``3 hours``, ``45 seconds``, ``2 days``."""
-    seconds = abs(int(delta.total_seconds()))
-    for name, size in _UNITS:
-        if seconds >= size:
-            count = seconds // size
-            return f"{count} {name}{'' if count == 1 else 's'}"
-    return "0 seconds"
-
-
 def ago(delta: timedelta) -> str:
     """``5 minutes ago``; ``just now`` under a second; ``in 2 hours`` for a time still to come."""
     if abs(delta) < timedelta(seconds=1):
         return "just now"
-    return f"in {in_words(delta)}" if delta < timedelta(0) else f"{in_words(delta)} ago"
+    return f"in {roughly(delta)}" if delta < timedelta(0) else f"{roughly(delta)} ago"
 
 
 def fallback(text: str) -> str:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from bot.usage import FIXIT_USAGE
 from bot.views import blocks
-from bot.views.common import Message, bounded_lines, escape, fallback, in_words, mention, more_line, truncate
+from bot.views.common import Message, bounded_lines, escape, fallback, mention, more_line, truncate
+from core.durations import roughly
 from core.fixit.describe import result_summary
 from core.fixit.model import MODE_RULES, FixitItem, FixitMode, FixitPlan, FixitResult, ItemResult
 
@@ -38,7 +39,7 @@ def _plan_context(plan: FixitPlan) -> str:
     parts = [
         f"`{escape(plan.id)}`",
         f"*{plan.mode.value}* mode",
-        f"failures in the last {in_words(plan.window)}",
+        f"failures in the last {roughly(plan.window)}",
         f"{plan.concurrency} at a time",
         f"up to {plan.max_retries} retries",
     ]

@@ -6,9 +6,10 @@ from typing import Any
 
 from bot import ids
 from bot.views import blocks
-from bot.views.common import bounded_lines, in_words, more_line, when
+from bot.views.common import bounded_lines, more_line, when
 from bot.views.formats import HEALTH_EMOJI
 from bot.views.sitrep import failing_line, figures_block, reasons_block, upcoming_line
+from core.durations import roughly
 from core.sitrep.model import Sitrep
 
 MAX_FAILING = 80  # one section per failing job, within the Home tab's 100 blocks
@@ -18,7 +19,7 @@ def home_view(sitrep: Sitrep, *, failing_limit: int = 10, upcoming_limit: int = 
     level = sitrep.health.level
     body: list[blocks.Block] = [
         blocks.header(f"{HEALTH_EMOJI[level]} schedops: {level.value}"),
-        blocks.context(f"As of {when(sitrep.generated_at)} · last {in_words(sitrep.window)} · `/sitrep` for more"),
+        blocks.context(f"As of {when(sitrep.generated_at)} · last {roughly(sitrep.window)} · `/sitrep` for more"),
     ]
     if sitrep.health.reasons:
         body.append(reasons_block(sitrep))

@@ -26,9 +26,9 @@ from bot.views.common import (
     when,
 )
 from bot.views.formats import TRIGGER_WORDS, duration, first_line, status_label
+from core.jobs.describe import describe_job, describe_schedule, schedule_expression
 from core.jobs.state import JobState
 from core.runs import RunRecord
-from core.sitrep.describe import describe_job, describe_schedule, schedule_expression
 from core.storage.jobs_store import StoredJob
 
 MAX_PAGE_SIZE = 100

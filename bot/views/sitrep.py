@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot import ids
 from bot.usage import SITREP_USAGE
 from bot.views import blocks
-from bot.views.common import Message, bounded_lines, escape, fallback, in_words, inline_code, mention, truncate, when
+from bot.views.common import Message, bounded_lines, escape, fallback, inline_code, mention, truncate, when
 from bot.views.formats import (
     HEALTH_EMOJI,
     STATUS_EMOJI,
@@ -17,6 +17,7 @@ from bot.views.formats import (
     status_words,
 )
 from bot.views.jobs import job_buttons
+from core.durations import roughly
 from core.jobs.state import JobState
 from core.sitrep.model import (
     FailingJob,
@@ -38,7 +39,7 @@ def sitrep_message(sitrep: Sitrep) -> Message:
     body: list[blocks.Block] = [
         blocks.header(f"{HEALTH_EMOJI[level]} Sitrep: {level.value}"),
         blocks.context(
-            f"{when(sitrep.generated_at)} · last {in_words(sitrep.window)} · "
+            f"{when(sitrep.generated_at)} · last {roughly(sitrep.window)} · "
             f"scheduler {'running' if sitrep.scheduler_running else '*not running*'}"
         ),
     ]
@@ -109,7 +110,7 @@ def failing_line(job: FailingJob) -> str:
 
 
 def _running(run: RunningRun) -> str:
-    stuck = f" · :warning: *stuck*, past its {in_words(run.timeout)} timeout" if run.stuck else ""
+    stuck = f" · :warning: *stuck*, past its {roughly(run.timeout)} timeout" if run.stuck else ""
     trigger = TRIGGER_WORDS[run.trigger]
     elapsed = duration(run.elapsed)
     return (

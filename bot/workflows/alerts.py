@@ -11,11 +11,10 @@ import asyncio
 import logging
 from collections import defaultdict
 
-import aiohttp
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from application.services import Services
+from bot.slack.errors import FAILURES, is_permanent, reason
 from bot.views.alerts import failure_alert_message, recovered_alert_message, repeat_failure_reply
 from bot.views.common import Message
 from core.events import RunFailed, RunRecovered
@@ -23,10 +22,6 @@ from core.storage.alerts_store import Alert, AlertStore
 from core.storage.runs_store import RunLookupError
 
 log = logging.getLogger(__name__)
-
-# Slack answers that retrying cannot change: the alert is given up on (and the log says why).
-_HOPELESS = {"channel_not_found", "not_in_channel", "is_archived", "invalid_auth", "account_inactive", "missing_scope"}
-_UNREACHABLE = (aiohttp.ClientError, TimeoutError, OSError)
 
 
 class FailureAlerts:
@@ -65,8 +60,8 @@ class FailureAlerts:
                 await self._client.chat_postMessage(channel=alert.channel_id, thread_ts=alert.message_ts, **reply)
                 message = failure_alert_message(job.spec, run, consecutive_failures=streak)
                 await self._client.chat_update(channel=alert.channel_id, ts=alert.message_ts, **message)
-            except (SlackApiError, *_UNREACHABLE) as error:
-                log.warning("could not add failure %s to the alert of %s: %s", run.id, run.job_id, _reason(error))
+            except FAILURES as error:
+                log.warning("could not add failure %s to the alert of %s: %s", run.id, run.job_id, reason(error))
 
     async def on_recovered(self, event: RunRecovered) -> None:
         async with self._locks[event.run.job_id]:
@@ -102,23 +97,15 @@ class FailureAlerts:
                 message = failure_alert_message(job.spec, run, consecutive_failures=streak)
                 posted = await self._client.chat_postMessage(channel=alert.channel_id, **message)
                 await self._store.delivered(alert.job_id, message_ts=str(posted["ts"]))
-        except SlackApiError as error:
-            if error.response.get("error") in _HOPELESS:
-                log.error("alert for %s given up: Slack says %s", alert.job_id, _reason(error))
+        except FAILURES as error:
+            if is_permanent(error):  # retrying cannot change it: the alert is given up on, and the log says why
+                log.error("alert for %s given up: Slack says %s", alert.job_id, reason(error))
                 await self._store.resolve(alert.job_id, now=now)
             else:
-                log.warning("alert for %s not delivered (%s); it stays owed", alert.job_id, _reason(error))
-        except _UNREACHABLE as error:
-            log.warning("alert for %s not delivered (%s); it stays owed", alert.job_id, _reason(error))
+                log.warning("alert for %s not delivered (%s); it stays owed", alert.job_id, reason(error))
 
     async def _post_or_update(self, alert: Alert, message: Message) -> None:
         if alert.message_ts is None:  # it recovered before the failure could be shown: show both at once
             await self._client.chat_postMessage(channel=alert.channel_id, **message)
         else:
             await self._client.chat_update(channel=alert.channel_id, ts=alert.message_ts, **message)
-
-
-def _reason(error: BaseException) -> str:
-    if isinstance(error, SlackApiError):
-        return str(error.response.get("error"))
-    return type(error).__name__

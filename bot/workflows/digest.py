@@ -2,18 +2,15 @@
 
 from __future__ import annotations
 
-import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from application.operations import Operations
+from bot.slack.errors import UNREACHABLE, is_permanent, reason
 from bot.views.sitrep import sitrep_message
 from core.jobs.spec import DigestJob, JobSpec
 from core.runs import ErrorClass, ExecutionResult, RunStatus
 from core.sitrep.model import HealthLevel
-
-# Slack errors that retrying cannot fix: the channel or the app's access to it is wrong.
-_PERMANENT = {"channel_not_found", "not_in_channel", "is_archived", "invalid_auth", "account_inactive", "missing_scope"}
 
 
 class DigestExecutor:
@@ -29,11 +26,10 @@ class DigestExecutor:
         try:
             posted = await self._client.chat_postMessage(channel=spec.channel, **sitrep_message(sitrep))
         except SlackApiError as error:
-            code = str(error.response.get("error"))
-            kind = ErrorClass.PERMANENT if code in _PERMANENT else ErrorClass.TRANSIENT
-            return ExecutionResult.failure(f"Slack refused the digest: {code}", kind)
-        except (aiohttp.ClientError, TimeoutError) as error:
-            return ExecutionResult.failure(f"Slack unreachable: {type(error).__name__}", ErrorClass.TRANSIENT)
+            kind = ErrorClass.PERMANENT if is_permanent(error) else ErrorClass.TRANSIENT
+            return ExecutionResult.failure(f"Slack refused the digest: {reason(error)}", kind)
+        except UNREACHABLE as error:
+            return ExecutionResult.failure(f"Slack unreachable: {reason(error)}", ErrorClass.TRANSIENT)
         return ExecutionResult(
             status=RunStatus.SUCCEEDED,
             result={"posted": True, "ts": posted["ts"], "health": sitrep.health.level.value},

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from core.jobs.describe import describe_job, describe_schedule, schedule_expression
 from core.sitrep import queries
 from core.sitrep.catalogue import load_job
-from core.sitrep.describe import describe_job, describe_schedule, schedule_expression
 from core.sitrep.health import DEFAULT_RULES, HealthRules
 from core.sitrep.model import JobReport
 from core.sitrep.rows import run_summary, running_run

@@ -6,8 +6,8 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from core.durations import format_duration
+from core.jobs.describe import schedule_expression
 from core.runs import RunRecord
-from core.sitrep.describe import schedule_expression
 from core.storage.jobs_store import StoredJob
 from core.text_table import text_table
 

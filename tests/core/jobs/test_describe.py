@@ -7,8 +7,9 @@ from typing import Any
 
 import pytest
 
+from core.durations import spelled_out
+from core.jobs.describe import describe_cron, describe_job, describe_schedule
 from core.jobs.spec import parse_job
-from core.sitrep.describe import describe_cron, describe_job, describe_schedule, in_words
 
 
 @pytest.mark.parametrize(
@@ -38,7 +39,7 @@ def test_cron_expressions_read_in_crontab_weekday_numbering(expression: str, wor
     ],
 )
 def test_durations_read_in_words(delta: timedelta, words: str) -> None:
-    assert in_words(delta) == words
+    assert spelled_out(delta) == words
 
 
 def job(**fields: Any) -> Any:

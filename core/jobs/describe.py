@@ -19,12 +19,10 @@ from cron_descriptor import (  # type: ignore[import-untyped]
     WrongArgumentException,
 )
 
-from core.durations import format_duration
+from core.durations import format_duration, spelled_out
 from core.jobs.cron import expand_nickname
 from core.jobs.spec import CronSchedule, DigestJob, HttpJob, IntervalSchedule, JobSpec, PythonJob, ShellJob
 from core.redaction import redacted_url
-
-_UNITS = (("week", 604_800), ("day", 86_400), ("hour", 3_600), ("minute", 60), ("second", 1))
 
 
 def describe_cron(expression: str) -> str:
@@ -40,29 +38,18 @@ def describe_cron(expression: str) -> str:
         return f"On cron {expression}"
 
 
-def in_words(delta: timedelta) -> str:
-    """``1 hour 30 minutes``, ``45 seconds``; sub-second parts are rounded away."""
-    remaining = round(delta.total_seconds())
-    parts = []
-    for name, size in _UNITS:
-        count, remaining = divmod(remaining, size)
-        if count:
-            parts.append(f"{count} {name}{'' if count == 1 else 's'}")
-    return " ".join(parts) or "0 seconds"
-
-
 def describe_schedule(spec: JobSpec, default_timezone: str) -> str:
     """When the job fires, in words, with its time zone for a cron schedule."""
     schedule = spec.schedule
     if isinstance(schedule, CronSchedule):
         text = f"{describe_cron(schedule.cron)} ({schedule.timezone or default_timezone} time)"
     elif isinstance(schedule, IntervalSchedule):
-        text = f"Every {in_words(schedule.interval)}"
+        text = f"Every {spelled_out(schedule.interval)}"
     else:
         local = schedule.at.astimezone(ZoneInfo(default_timezone))
         return f"Once, at {local:%Y-%m-%d %H:%M} ({default_timezone} time)"
     if schedule.jitter:
-        text += f", up to {in_words(schedule.jitter)} later at random"
+        text += f", up to {spelled_out(schedule.jitter)} later at random"
     return text
 
 
@@ -83,11 +70,11 @@ def describe_job(spec: JobSpec, *, default_misfire_grace: timedelta) -> list[str
     lines = [_action(spec)]
     if not spec.enabled:
         lines.append("Disabled: it does not run on its schedule.")
-    lines.append(f"Gives up after {in_words(spec.timeout)}.")
+    lines.append(f"Gives up after {spelled_out(spec.timeout)}.")
     retries = spec.retries
     if retries.max:
         times = "once" if retries.max == 1 else f"up to {retries.max} times"
-        lines.append(f"Retries a failed run {times}, after {in_words(retries.backoff)}, doubling each time.")
+        lines.append(f"Retries a failed run {times}, after {spelled_out(retries.backoff)}, doubling each time.")
     else:
         lines.append("Does not retry a failed run.")
     if spec.max_instances == 1:
@@ -95,7 +82,7 @@ def describe_job(spec: JobSpec, *, default_misfire_grace: timedelta) -> list[str
     else:
         lines.append(f"Runs up to {spec.max_instances} at once.")
     grace = spec.grace(default_misfire_grace)
-    lines.append(f"A scheduled run more than {in_words(grace)} late is recorded as missed.")
+    lines.append(f"A scheduled run more than {spelled_out(grace)} late is recorded as missed.")
     if spec.alert_channel:
         lines.append(f"Alerts go to {spec.alert_channel}.")
     return lines
@@ -115,7 +102,7 @@ def _action(spec: JobSpec) -> str:
         return f"Calls the Python function {spec.target}{arguments}."
     assert isinstance(spec, DigestJob)
     when = " when health is not healthy" if spec.only_when_unhealthy else ""
-    return f"Posts the sitrep of the last {in_words(spec.window)} to {spec.channel}{when}."
+    return f"Posts the sitrep of the last {spelled_out(spec.window)} to {spec.channel}{when}."
 
 
 def _shell(spec: ShellJob) -> str:
