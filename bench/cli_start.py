@@ -1,0 +1,81 @@
+"""CLI start-up: whole-process wall time of read-only commands, this tree against an earlier commit.
+
+    .venv/bin/python bench/cli_start.py                   # against 6e1fc68 (before the CLI split)
+    .venv/bin/python bench/cli_start.py --baseline REV -n 21
+
+Each command runs as a fresh process (`python -m ...` with the tree on PYTHONPATH), alternating between the
+two trees so drifts in machine load hit both alike; the median wall time of each and their ratio are printed.
+Both trees read the same SQLite file, migrated once beforehand, from a scratch working directory (``python -m``
+puts the working directory first on the import path, so it must not be either tree). The baseline is checked out with
+`git worktree` into a temporary directory and removed afterwards.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+COMMANDS = [["check"], ["jobs", "list"], ["runs", "disk-usage"], ["audit"], ["--help"]]
+
+
+def entry(tree: Path) -> str:
+    """The module that runs the CLI in ``tree`` (before the split it was ``bot``)."""
+    return "schedops" if (tree / "schedops" / "cli").is_dir() else "bot"
+
+
+def timed(tree: Path, args: list[str], env: dict[str, str]) -> float:
+    started = time.perf_counter()
+    subprocess.run(
+        [sys.executable, "-m", entry(tree), *args],
+        cwd=env["WORKDIR"],
+        env={**env, "PYTHONPATH": str(tree)},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        check=False,
+    )
+    return time.perf_counter() - started
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--baseline", default="6e1fc68", help="commit to compare with (default 6e1fc68)")
+    parser.add_argument("-n", "--runs", type=int, default=11, help="runs of each command in each tree")
+    options = parser.parse_args()
+    with tempfile.TemporaryDirectory() as scratch:
+        base = Path(scratch) / "baseline"
+        subprocess.run(
+            ["git", "-C", str(ROOT), "worktree", "add", "--detach", str(base), options.baseline],
+            check=True,
+            capture_output=True,
+        )
+        try:
+            env = {k: v for k, v in os.environ.items() if not k.startswith(("SCHEDOPS_", "SLACK_"))}
+            env |= {"DATABASE_URL": f"sqlite+aiosqlite:///{scratch}/s.db", "WORKDIR": scratch, "PORT": "0"}
+            subprocess.run(
+                [sys.executable, "-m", "schedops", "jobs", "import", str(ROOT / "jobs.yml")],
+                cwd=ROOT,
+                env={**env, "PYTHONPATH": str(ROOT)},
+                check=True,
+                capture_output=True,
+            )
+            print(f"{'command':<16} {'this tree':>10} {options.baseline:>10} {'ratio':>7}   (median of {options.runs})")
+            for args in COMMANDS:
+                ours, theirs = [], []
+                for _ in range(options.runs):
+                    ours.append(timed(ROOT, args, env))
+                    theirs.append(timed(base, args, env))
+                mine, before = statistics.median(ours), statistics.median(theirs)
+                print(f"{' '.join(args):<16} {mine:>9.3f}s {before:>9.3f}s {mine / before:>7.2f}")
+        finally:
+            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(base)], check=False)
+
+
+if __name__ == "__main__":
+    main()
