@@ -9,7 +9,7 @@ from typing import Any
 
 from application.services import Services
 from bot.slack.session import SlackSession
-from core.config import load_settings
+from core.config import Settings, load_settings
 from core.jobs.spec import parse_job
 from tests.support.fake_slack import ALICE, BOB, CAROL, OPS_CHANNEL, FakeSlack
 
@@ -55,8 +55,9 @@ class Bot:
         await self.services.close()
 
 
-async def start_bot(slack: FakeSlack, workdir: Path, *, sweep_every: float = 60, **environ: str) -> Bot:
-    settings = load_settings(
+def bot_settings(slack: FakeSlack, workdir: Path, **environ: str) -> Settings:
+    """Settings for a schedops whose Slack is ``slack``: alice admin, bob and carol approvers, #ops for alerts."""
+    return load_settings(
         {
             "DATABASE_URL": f"sqlite+aiosqlite:///{workdir}/schedops.db",
             "SLACK_BOT_TOKEN": slack.bot_token,
@@ -70,6 +71,10 @@ async def start_bot(slack: FakeSlack, workdir: Path, *, sweep_every: float = 60,
         },
         env_file=None,
     )
+
+
+async def start_bot(slack: FakeSlack, workdir: Path, *, sweep_every: float = 60, **environ: str) -> Bot:
+    settings = bot_settings(slack, workdir, **environ)
     services = Services.build(settings)
     await services.db.migrate()
     session = await SlackSession.attach(

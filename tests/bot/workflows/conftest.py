@@ -15,11 +15,12 @@ from slack_sdk.web.async_client import AsyncWebClient
 from application.operations import Operations
 from application.services import Services
 from bot.slack.client import make_web_client
-from core.config import Settings, load_settings
+from core.config import Settings
 from core.jobs.spec import parse_job
-from tests.support.fake_slack import ALICE, BOB, CAROL, OPS_CHANNEL, FakeSlack
+from tests.e2e.harness import ADMIN, APPROVER, REQUESTER, bot_settings
+from tests.support.fake_slack import FakeSlack
 
-ADMIN, REQUESTER, APPROVER = ALICE, CAROL, BOB
+__all__ = ["ADMIN", "APPROVER", "REQUESTER", "Said", "World"]
 
 
 @dataclass
@@ -61,19 +62,7 @@ class World:
 @pytest.fixture
 async def world(tmp_path: Path) -> AsyncIterator[World]:
     async with FakeSlack() as slack:
-        settings = load_settings(
-            {
-                "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/schedops.db",
-                "SLACK_BOT_TOKEN": slack.bot_token,
-                "SLACK_APP_TOKEN": slack.app_token,
-                "SLACK_API_URL": slack.api_url,
-                "SCHEDOPS_ADMINS": ADMIN,
-                "SCHEDOPS_APPROVERS": f"{APPROVER},{REQUESTER}",
-                "SCHEDOPS_ALERT_CHANNEL": OPS_CHANNEL,
-                "PORT": "0",
-            },
-            env_file=None,
-        )
+        settings = bot_settings(slack, tmp_path)
         services = Services.build(settings)
         await services.db.migrate()
         try:
