@@ -19,6 +19,7 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from core.durations import DurationError, parse_duration
+from core.storage.database_url import url_problem
 
 # Secrets may also be read from a file named by VARIABLE_FILE (Docker / Kubernetes secrets).
 SECRET_VARIABLES = ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SCHEDOPS_SIGNING_SECRET", "DATABASE_URL")
@@ -85,6 +86,14 @@ class Settings(BaseSettings):
             return parse_duration(value)
         except DurationError as error:
             raise ValueError(str(error)) from None
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: SecretStr) -> SecretStr:
+        problem = url_problem(value.get_secret_value())
+        if problem is not None:
+            raise ValueError(problem.removeprefix("DATABASE_URL: "))
+        return value
 
     @field_validator("admins", "approvers", mode="before")
     @classmethod

@@ -143,7 +143,7 @@ class Engine:
         return job
 
     async def remove_job(self, job_id: str, *, actor: str | None) -> None:
-        if not await self.jobs.delete(job_id):
+        if not await self.jobs.delete(job_id, actor=actor, now=self.clock()):
             raise JobLookupError(job_id)
         self._timetable.remove(job_id)
         self._changed(job_id, "removed", actor)
