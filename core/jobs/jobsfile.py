@@ -39,6 +39,7 @@ JOB_CLASSES: dict[str, type[ShellJob | HttpJob | PythonJob | DigestJob]] = {
 }
 _KINDS_HINT = "use shell, http, python or digest"
 _SCHEDULE_KEYS = ("cron", "interval", "at")
+_SCHEDULE_ONLY = {"timezone", "jitter", "cron", "interval", "at"}  # at job level: meant inside schedule
 # Pydantic puts the chosen (or tried) union member into an error's location; these are not field names.
 _UNION_LABELS = {"schedule": set(_SCHEDULE_KEYS), "command": {"list[str]", "str"}}
 _NESTED_FIELDS = {
@@ -214,6 +215,8 @@ def _unknown_field(parts: list[int | str], entry: Mapping[str, Any]) -> str:
     name, parent = str(parts[-1]), parts[:-1]
     if parent == ["schedule"] and name in _SCHEDULE_KEYS:
         return "a schedule takes only one of cron, interval or at"
+    if not parent and name in _SCHEDULE_ONLY:
+        return f"{name} belongs to the schedule: schedule: {{cron: ..., {name}: ...}}"
     kind = entry.get("kind")
     job_class = JOB_CLASSES.get(kind) if isinstance(kind, str) else None
     if not parent and job_class is not None:

@@ -107,6 +107,13 @@ class JobStore:
             rows = await session.scalars(select(JobRow).order_by(JobRow.id))
             return [_stored(row) for row in rows]
 
+    async def fingerprint(self) -> tuple[int, datetime | None]:
+        """A cheap summary that moves whenever a job is added, changed, paused or removed: how many jobs
+        there are, and when the newest change was (one indexed-free aggregate over a small table)."""
+        async with self._db.session() as session:
+            count, newest = (await session.execute(select(func.count(), func.max(JobRow.updated_at)))).one()
+            return int(count or 0), newest
+
     async def count(self) -> int:
         async with self._db.session() as session:
             return int(await session.scalar(select(func.count()).select_from(JobRow)) or 0)
