@@ -87,6 +87,7 @@ async def _watchers(services: Services, has_file: bool) -> list[JobChangeWatcher
         clock=engine.clock,
         on_change=engine.reconcile,
         every=settings.jobs_file_reload.total_seconds(),
+        variables={"PORT": str(settings.port)},
     )
     reloader.remember_current()
     return [changes, reloader]

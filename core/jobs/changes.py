@@ -17,6 +17,10 @@ def spec_changes(before: JobSpec | None, after: JobSpec | None) -> list[str]:
     left out shows as ``(default)``. Values that may hold credentials show as ``[hidden]`` on both sides."""
     old = _flat(redacted_job_data(before)) if before is not None else {}
     new = _flat(redacted_job_data(after)) if after is not None else {}
+    if not old or not new:  # added or removed: the whole definition, once
+        return [
+            f"{key}: {_shown(value)}" for key, value in sorted((old or new).items(), key=lambda i: _reading_order(i[0]))
+        ]
     lines = []
     for key in sorted(old.keys() | new.keys(), key=_reading_order):
         if old.get(key, DEFAULT) != new.get(key, DEFAULT):

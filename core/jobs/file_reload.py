@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from contextlib import suppress
 from pathlib import Path
 
@@ -32,12 +32,14 @@ class JobsFileReloader:
         clock: Clock,
         on_change: Callable[[], Awaitable[object]],
         every: float = RELOAD_EVERY,
+        variables: Mapping[str, str] | None = None,
     ) -> None:
         self._path = path
         self._store = store
         self._clock = clock
         self._on_change = on_change
         self._every = every
+        self._variables = dict(variables or {})
         self._digest: str | None = None
         self._task: asyncio.Task[None] | None = None
 
@@ -61,7 +63,7 @@ class JobsFileReloader:
             return None
         self._digest = digest
         try:
-            specs = load_jobs_file(self._path)
+            specs = load_jobs_file(self._path, self._variables)
         except JobsFileError as error:
             for line in error.lines:
                 log.error("jobs file changed but was not applied: %s", line)

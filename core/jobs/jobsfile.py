@@ -57,8 +57,10 @@ class JobsFileError(Exception):
         self.lines = lines
 
 
-def load_jobs_file(path: str | os.PathLike[str]) -> list[JobSpec]:
-    """Read and validate the jobs file at ``path``. Raises JobsFileError listing every problem."""
+def load_jobs_file(path: str | os.PathLike[str], variables: Mapping[str, str] | None = None) -> list[JobSpec]:
+    """Read and validate the jobs file at ``path``, with ``${NAME}`` replaced for each NAME in ``variables``
+    (schedops offers ``PORT``, so a job can call schedops' own server; any other ``${...}`` is left for the
+    shell). Raises JobsFileError listing every problem."""
     name = os.fspath(path)
     try:
         text = Path(path).read_text(encoding="utf-8")
@@ -66,6 +68,8 @@ def load_jobs_file(path: str | os.PathLike[str]) -> list[JobSpec]:
         raise JobsFileError([f"{name}: cannot read the file: {error.strerror or error}"]) from None
     except UnicodeDecodeError as error:
         raise JobsFileError([f"{name}: not UTF-8 text ({error.reason} at byte {error.start})"]) from None
+    for variable, value in (variables or {}).items():
+        text = text.replace("${" + variable + "}", value)
     return parse_jobs_document(text, name)
 
 

@@ -38,7 +38,8 @@ class _Version(argparse.Action):
             shown = version("schedops")
         except PackageNotFoundError:
             shown = "unknown (not installed)"
-        parser.exit(message=f"schedops {shown}\n")
+        print(f"schedops {shown}")
+        parser.exit()
 
 
 def _count(text: str) -> int:

@@ -12,14 +12,15 @@ from core.config import Settings
 from core.jobs.preflight import preflight_warnings
 from core.storage.database_url import DatabaseUnavailable, describe_location
 from schedops.cli import EXIT_PROBLEM, CommandError
-from schedops.cli.database import database_status
+from schedops.cli.database import announce, database_status
 from schedops.cli.jobsfile import read_jobs_file
 
 
 def execute(args: argparse.Namespace, settings: Settings) -> int:
     path = args.file if args.file is not None else settings.jobs_file
-    specs = read_jobs_file(path) if path is not None else None
+    specs = read_jobs_file(path, settings) if path is not None else None
     url = settings.database_url.get_secret_value()
+    announce(settings)
     try:
         status = asyncio.run(database_status(settings))
     except DatabaseUnavailable as error:

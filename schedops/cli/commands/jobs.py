@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
-from application.operations import Operations
 from core.config import Settings
 from core.jobs.export import export_jobs_yaml
 from core.storage.database import Database
@@ -16,6 +16,9 @@ from schedops.cli.jobsfile import read_jobs_file
 from schedops.cli.runs_text import runs_table, when
 from schedops.cli.tables import jobs_table
 
+if TYPE_CHECKING:  # the application layer (executors, aiohttp's client) only for a command that changes jobs
+    from application.operations import Operations
+
 REPLACES = (
     "an import replaces each listed job's definition whole (fields the file leaves out take their defaults); "
     "jobs it does not list are left alone"
@@ -24,8 +27,8 @@ REPLACES = (
 
 def execute(args: argparse.Namespace, settings: Settings) -> int:
     if args.jobs_command == "import":
-        specs = read_jobs_file(args.file)  # refused before the database is touched
-        from schedops.cli.operations import with_operations  # the application layer only when it changes jobs
+        specs = read_jobs_file(args.file, settings)  # refused before the database is touched
+        from schedops.cli.operations import with_operations
 
         async def import_file(ops: Operations, actor: str) -> int:
             result = await ops.import_jobs(specs, actor=actor)
