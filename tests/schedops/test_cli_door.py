@@ -261,3 +261,18 @@ def test_a_running_schedops_picks_up_cli_changes_and_edits_of_its_jobs_file(
     (workdir / "jobs.yml").write_text(JOBS.replace("interval: 1h", "interval: 1 hour"))
     wait_for(process, lines, "jobs file changed but was not applied")
     os.utime(workdir / "jobs.yml")
+
+
+def test_every_command_in_the_readme_table_exists() -> None:
+    from schedops.cli import _parser
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    table = readme.split("## Command line", 1)[1].split("\n\n")[1]
+    commands = re.findall(r"^\| `schedops ([^`]+)`", table, re.M)
+    assert len(commands) >= 12
+    samples = {"JOB": "backup", "FILE": "jobs.yml", "RUN_ID": "1", "N": "5", "A": "cli:alice", "X": "job.pause"}
+    for command in commands:
+        words = [samples.get(word.strip("[]"), word.strip("[]")) for word in command.split()]
+        if words[0].startswith("--"):
+            continue
+        assert _parser().parse_args(words).command == words[0], command
