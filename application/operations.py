@@ -23,13 +23,16 @@ from core.fixit.describe import describe_plan
 from core.fixit.model import FixitAction, FixitMode, FixitPlan
 from core.fixit.plan import plan_fixit
 from core.fixit.store import PlanStore
+from core.jobs.changes import spec_changes
 from core.jobs.describe import describe_job
-from core.jobs.export import export_jobs_yaml
+from core.jobs.export import export_jobs_yaml, import_jobs
+from core.jobs.spec import JobSpec
+from core.jobs.sync import SyncReport
 from core.runs import RunRecord
 from core.sitrep.model import JobReport, Sitrep
 from core.storage.jobs_store import JobLookupError, StoredJob
 
-__all__ = ["JobPage", "NothingToRetry", "Operations"]
+__all__ = ["ImportResult", "JobPage", "NothingToRetry", "Operations"]
 
 
 class NothingToRetry(LookupError):
@@ -46,6 +49,14 @@ class JobPage:
     number: int
     size: int
     total: int
+
+
+@dataclass(frozen=True, slots=True)
+class ImportResult:
+    """What an import did: the summary, and for each job it replaced, the fields that changed."""
+
+    report: SyncReport
+    changes: dict[str, list[str]]
 
 
 class Operations:
@@ -125,6 +136,17 @@ class Operations:
             raise NoApprovers()
         await self.plans.save_plan(plan)
         return await self.approvals.request_approval(ActionRequest.fixit(plan.id), actor=actor, channel_id=channel_id)
+
+    async def import_jobs(self, specs: Sequence[JobSpec], *, actor: str) -> ImportResult:
+        """Create each of ``specs``, or replace the stored definition with it whole (fields it leaves out take
+        their defaults); jobs not listed are left alone. Admins only: an import may define code-running kinds.
+        Raises PermissionError for anyone else."""
+        if actor not in self.settings.admins:
+            raise PermissionError(f"{actor} may not import jobs: only admins may")
+        stored = {job.id: job.spec for job in await self.services.engine.jobs.list()}
+        report = await import_jobs(self.services.engine.jobs, list(specs), now=self.clock(), actor=actor)
+        changes = {job_id: spec_changes(stored[job_id], new) for new in specs if (job_id := new.id) in report.updated}
+        return ImportResult(report, changes)
 
     # -- deciding ------------------------------------------------------------------------------------------
 

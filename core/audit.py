@@ -53,7 +53,26 @@ async def record(
 ) -> AuditEntry:
     """Append one entry. ``actor`` None means schedops itself (a sweep, a schedule). Over-long fields are cut
     to their column's size rather than lose the entry."""
-    row = AuditRow(
+    row = audit_row(
+        at=at, actor=actor, action=action, target=target, channel_id=channel_id, outcome=outcome, detail=detail
+    )
+    async with db.session.begin() as session:
+        session.add(row)
+    return _entry(row)
+
+
+def audit_row(
+    *,
+    at: datetime,
+    actor: str | None,
+    action: str,
+    target: str | None = None,
+    channel_id: str | None = None,
+    outcome: AuditOutcome | str = AuditOutcome.OK,
+    detail: str | None = None,
+) -> AuditRow:
+    """An entry to add inside the caller's own transaction, so that it is stored exactly when the change is."""
+    return AuditRow(
         at=at,
         actor=_cut(actor, 64),
         action=action[:32],
@@ -62,9 +81,6 @@ async def record(
         outcome=AuditOutcome(outcome).value,
         detail=_cut(detail, DETAIL_LIMIT),
     )
-    async with db.session.begin() as session:
-        session.add(row)
-    return _entry(row)
 
 
 async def query_audit(

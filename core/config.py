@@ -12,13 +12,14 @@ from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
 from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from core.durations import DurationError, parse_duration
+from core.jobs.timezones import timezone_problem
+from core.storage.database_url import url_problem
 
 # Secrets may also be read from a file named by VARIABLE_FILE (Docker / Kubernetes secrets).
 SECRET_VARIABLES = ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SCHEDOPS_SIGNING_SECRET", "DATABASE_URL")
@@ -51,6 +52,8 @@ class Settings(BaseSettings):
     run_retention: timedelta = Field(timedelta(days=30), alias="SCHEDOPS_RUN_RETENTION")
     misfire_grace: timedelta = Field(timedelta(minutes=5), alias="SCHEDOPS_MISFIRE_GRACE")
     shutdown_timeout: timedelta = Field(timedelta(seconds=30), alias="SCHEDOPS_SHUTDOWN_TIMEOUT")
+    jobs_file_reload: timedelta = Field(timedelta(seconds=30), alias="SCHEDOPS_JOBS_FILE_RELOAD")
+    job_watch_interval: timedelta = Field(timedelta(seconds=2), alias="SCHEDOPS_JOB_WATCH_INTERVAL")
     admins: frozenset[str] = Field(frozenset(), alias="SCHEDOPS_ADMINS")
     approvers: frozenset[str] = Field(frozenset(), alias="SCHEDOPS_APPROVERS")
     allow_self_approval: bool = Field(False, alias="SCHEDOPS_ALLOW_SELF_APPROVAL")
@@ -78,13 +81,29 @@ class Settings(BaseSettings):
         # The environment is an argument of load_settings(), never read behind the caller's back.
         return (init_settings,)
 
-    @field_validator("run_retention", "misfire_grace", "shutdown_timeout", "approval_ttl", mode="before")
+    @field_validator(
+        "run_retention",
+        "misfire_grace",
+        "shutdown_timeout",
+        "approval_ttl",
+        "jobs_file_reload",
+        "job_watch_interval",
+        mode="before",
+    )
     @classmethod
     def _duration(cls, value: Any) -> timedelta:
         try:
             return parse_duration(value)
         except DurationError as error:
             raise ValueError(str(error)) from None
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_url(cls, value: SecretStr) -> SecretStr:
+        problem = url_problem(value.get_secret_value())
+        if problem is not None:
+            raise ValueError(problem.removeprefix("DATABASE_URL: "))
+        return value
 
     @field_validator("admins", "approvers", mode="before")
     @classmethod
@@ -94,10 +113,9 @@ class Settings(BaseSettings):
     @field_validator("timezone")
     @classmethod
     def _zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r} (use an IANA name such as Europe/Berlin)") from None
+        problem = timezone_problem(value)
+        if problem is not None:
+            raise ValueError(problem)
         return value
 
     @field_validator("jobs_file", mode="before")

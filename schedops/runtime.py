@@ -14,6 +14,8 @@ from application.services import Services
 from bot.slack.session import SlackSession
 from core.clock import utc_now
 from core.config import Settings
+from core.engine.job_watch import JobChangeWatcher
+from core.jobs.file_reload import JobsFileReloader
 from core.jobs.spec import JobSpec
 from core.jobs.sync import sync_jobs
 from core.storage.instance_lock import InstanceLock
@@ -32,6 +34,7 @@ async def serve(settings: Settings, specs: list[JobSpec] | None) -> None:
     services = Services.build(settings)
     lock = InstanceLock(services.db)
     try:
+        await services.db.verify()  # a bad DATABASE_URL is one line, before anything else
         await lock.acquire()  # before anything changes: a second schedops must not touch this database
         await services.db.migrate()
         if specs is not None:
@@ -40,7 +43,10 @@ async def serve(settings: Settings, specs: list[JobSpec] | None) -> None:
         else:
             log.info("no jobs file (set SCHEDOPS_JOBS_FILE or create jobs.yml); jobs come from the database")
         slack = await SlackSession.attach(services) if settings.slack_configured else None
+        watchers = await _watchers(services, specs is not None)
         await services.engine.start()
+        for watcher in watchers:
+            watcher.start()
         health = HealthServer(
             settings.port,
             db=services.db,
@@ -60,10 +66,31 @@ async def serve(settings: Settings, specs: list[JobSpec] | None) -> None:
             if slack is not None:
                 await slack.close()
             await health.stop()
+            for watcher in watchers:
+                await watcher.stop()
             await services.engine.shutdown(grace=settings.shutdown_timeout)
     finally:
         await lock.release()
         await services.close()
+
+
+async def _watchers(services: Services, has_file: bool) -> list[JobChangeWatcher | JobsFileReloader]:
+    """Job changes made elsewhere (the CLI, an import) within seconds; edits to the jobs file within a minute."""
+    engine, settings = services.engine, services.settings
+    changes = JobChangeWatcher(engine, every=settings.job_watch_interval.total_seconds())
+    await changes.check()  # the starting point: what start-up is about to schedule
+    if not has_file or settings.jobs_file is None:
+        return [changes]
+    reloader = JobsFileReloader(
+        settings.jobs_file,
+        engine.jobs,
+        clock=engine.clock,
+        on_change=engine.reconcile,
+        every=settings.jobs_file_reload.total_seconds(),
+        variables={"PORT": str(settings.port)},
+    )
+    reloader.remember_current()
+    return [changes, reloader]
 
 
 def _stop_on_signals() -> asyncio.Event:

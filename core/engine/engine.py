@@ -71,6 +71,9 @@ class Engine:
         self._housekeeper: asyncio.Task[None] | None = None
         self._retry_timers: dict[int, asyncio.TimerHandle] = {}
         self._stopping = False
+        # What the timetable was last given for each job (its definition, and whether it was active), so that
+        # reconcile() can tell which jobs another process changed.
+        self._placed: dict[str, tuple[JobSpec, bool]] = {}
 
     # -- lifecycle ---------------------------------------------------------------------------------------
 
@@ -143,9 +146,10 @@ class Engine:
         return job
 
     async def remove_job(self, job_id: str, *, actor: str | None) -> None:
-        if not await self.jobs.delete(job_id):
+        if not await self.jobs.delete(job_id, actor=actor, now=self.clock()):
             raise JobLookupError(job_id)
         self._timetable.remove(job_id)
+        self._placed.pop(job_id, None)
         self._changed(job_id, "removed", actor)
 
     async def pause_job(self, job_id: str, *, actor: str | None) -> StoredJob:
@@ -219,6 +223,27 @@ class Engine:
     def _place(self, job: StoredJob, next_fire: datetime | None) -> None:
         trigger = build_trigger(job.spec, self.default_timezone, anchor=next_fire)
         self._timetable.place(job.id, trigger, next_fire)
+        self._placed[job.id] = (job.spec, job.active)
+
+    async def reconcile(self) -> list[str]:
+        """Bring the timetable in line with the database after jobs were changed behind this engine's back
+        (by the CLI or another process): returns the ids of the jobs it rescheduled or dropped."""
+        stored = {job.id: job for job in await self.jobs.list()}
+        changed = []
+        for job_id in sorted(self._placed.keys() - stored.keys()):
+            self._timetable.remove(job_id)
+            del self._placed[job_id]
+            changed.append(job_id)
+            self._changed(job_id, "removed (elsewhere)", None)
+        for job in stored.values():
+            placed = self._placed.get(job.id)
+            if placed == (job.spec, job.active):
+                continue
+            keep = placed is not None and placed[0].schedule == job.spec.schedule and job.active
+            await self._reschedule(job, keep_next_fire=keep)
+            changed.append(job.id)
+            self._changed(job.id, "reloaded (changed elsewhere)", job.updated_by)
+        return changed
 
     def _on_fire(self, job_id: str, scheduled_at: datetime) -> None:
         # Lateness is taken now, before any query: what counts is how late APScheduler handed it over.
@@ -244,11 +269,20 @@ class Engine:
         """Schedule an automatic retry when the job's policy owes one. Only scheduled runs (and their
         retries) are retried automatically: a person or fix-it asking for a run decides about retrying."""
         policy = request.spec.retries
-        if (
-            request.trigger not in {RunTrigger.SCHEDULE, RunTrigger.RETRY}
-            or failed.error_class is ErrorClass.PERMANENT
-            or request.attempt > policy.max
-        ):
+        if request.trigger not in {RunTrigger.SCHEDULE, RunTrigger.RETRY}:
+            return False
+        if failed.error_class is ErrorClass.PERMANENT:
+            if policy.max:
+                log.warning("%s: run %s failed permanently, so it is not retried", failed.job_id, failed.id)
+            return False
+        if request.attempt > policy.max:
+            if policy.max:
+                log.warning(
+                    "%s: run %s failed and all %d retries are used up; the failure stands",
+                    failed.job_id,
+                    failed.id,
+                    policy.max,
+                )
             return False
         retry_at = self.clock() + policy.delay_before(request.attempt)
         await self.runs.set_retry_at(failed.id, retry_at)

@@ -201,7 +201,10 @@ class Runner:
 
     async def _announce(self, request: RunRequest, run: RunRecord, prior_failures: int) -> None:
         duration = f"{run.duration.total_seconds():.2f}s" if run.duration else "-"
-        log.info("run %s of %s %s in %s", run.id, run.job_id, run.status, duration)
+        if run.status.is_failure:
+            log.warning("run %s of %s %s in %s: %s", run.id, run.job_id, run.status, duration, failure_reason(run))
+        else:
+            log.info("run %s of %s %s in %s", run.id, run.job_id, run.status, duration)
         if run.status is RunStatus.SUCCEEDED:
             self._events.publish(RunSucceeded(run))
             if prior_failures:
@@ -211,3 +214,9 @@ class Runner:
         else:
             retrying = await self.on_failure(request, run) if self.on_failure else False
             self._events.publish(RunFailed(run, final=not retrying))
+
+
+def failure_reason(run: RunRecord) -> str:
+    """Why a run failed, on one line: its error class and the first line of its message."""
+    message = (run.error_message or "no error message").strip().splitlines() or ["no error message"]
+    return f"{run.error_class or ErrorClass.UNKNOWN} error: {message[0][:300]}"

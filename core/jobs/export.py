@@ -86,11 +86,13 @@ async def import_jobs(store: JobStore, specs: list[JobSpec], *, now: datetime, a
     for spec in specs:
         existing = await store.get(spec.id)
         if existing is None:
-            await store.save(spec, now=now, actor=actor, source="api")
+            await store.save(spec, now=now, actor=actor, source="api", via="import")
             outcomes["created"].append(spec.id)
         elif spec_hash(existing.spec) == spec_hash(spec):
             outcomes["unchanged"].append(spec.id)
         else:
-            await store.save(spec, now=now, actor=actor, source=existing.source, file_hash=existing.file_hash)
+            await store.save(
+                spec, now=now, actor=actor, source=existing.source, file_hash=existing.file_hash, via="import"
+            )
             outcomes["updated"].append(spec.id)
     return SyncReport(**outcomes)

@@ -39,6 +39,7 @@ JOB_CLASSES: dict[str, type[ShellJob | HttpJob | PythonJob | DigestJob]] = {
 }
 _KINDS_HINT = "use shell, http, python or digest"
 _SCHEDULE_KEYS = ("cron", "interval", "at")
+_SCHEDULE_ONLY = {"timezone", "jitter", "cron", "interval", "at"}  # at job level: meant inside schedule
 # Pydantic puts the chosen (or tried) union member into an error's location; these are not field names.
 _UNION_LABELS = {"schedule": set(_SCHEDULE_KEYS), "command": {"list[str]", "str"}}
 _NESTED_FIELDS = {
@@ -56,8 +57,10 @@ class JobsFileError(Exception):
         self.lines = lines
 
 
-def load_jobs_file(path: str | os.PathLike[str]) -> list[JobSpec]:
-    """Read and validate the jobs file at ``path``. Raises JobsFileError listing every problem."""
+def load_jobs_file(path: str | os.PathLike[str], variables: Mapping[str, str] | None = None) -> list[JobSpec]:
+    """Read and validate the jobs file at ``path``, with ``${NAME}`` replaced for each NAME in ``variables``
+    (schedops offers ``PORT``, so a job can call schedops' own server; any other ``${...}`` is left for the
+    shell). Raises JobsFileError listing every problem."""
     name = os.fspath(path)
     try:
         text = Path(path).read_text(encoding="utf-8")
@@ -65,6 +68,8 @@ def load_jobs_file(path: str | os.PathLike[str]) -> list[JobSpec]:
         raise JobsFileError([f"{name}: cannot read the file: {error.strerror or error}"]) from None
     except UnicodeDecodeError as error:
         raise JobsFileError([f"{name}: not UTF-8 text ({error.reason} at byte {error.start})"]) from None
+    for variable, value in (variables or {}).items():
+        text = text.replace("${" + variable + "}", value)
     return parse_jobs_document(text, name)
 
 
@@ -214,6 +219,8 @@ def _unknown_field(parts: list[int | str], entry: Mapping[str, Any]) -> str:
     name, parent = str(parts[-1]), parts[:-1]
     if parent == ["schedule"] and name in _SCHEDULE_KEYS:
         return "a schedule takes only one of cron, interval or at"
+    if not parent and name in _SCHEDULE_ONLY:
+        return f"{name} belongs to the schedule: schedule: {{cron: ..., {name}: ...}}"
     kind = entry.get("kind")
     job_class = JOB_CLASSES.get(kind) if isinstance(kind, str) else None
     if not parent and job_class is not None:

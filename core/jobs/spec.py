@@ -7,7 +7,6 @@ import functools
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     BaseModel,
@@ -23,6 +22,8 @@ from pydantic import (
 
 from core.durations import DurationError, format_duration, parse_duration
 from core.jobs.cron import CronError, cron_trigger
+from core.jobs.hints import crontab_line_hint
+from core.jobs.timezones import timezone_problem
 
 
 def _duration(value: Any) -> timedelta:
@@ -40,10 +41,9 @@ _TARGET = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
 
 
 def check_timezone(value: str) -> str:
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"unknown time zone {value!r} (use an IANA name such as Europe/Berlin)") from None
+    problem = timezone_problem(value)
+    if problem is not None:
+        raise ValueError(problem)
     return value
 
 
@@ -71,7 +71,7 @@ class CronSchedule(_Model):
     @field_validator("cron")
     @classmethod
     def _valid_cron(cls, value: str) -> str:
-        problem = _cron_problem(value)
+        problem = crontab_line_hint(value) or _cron_problem(value)
         if problem is not None:
             raise ValueError(f"bad cron expression {value!r}: {problem}")
         return " ".join(value.split())

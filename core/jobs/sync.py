@@ -75,7 +75,7 @@ async def _apply_file_spec(
     file_hash = spec_hash(spec)
     if existing is not None and existing.source == "file" and existing.file_hash == file_hash:
         return "unchanged"
-    await store.save(spec, now=now, actor=actor, source="file", file_hash=file_hash)
+    await store.save(spec, now=now, actor=actor, source="file", file_hash=file_hash, via="jobs file")
     return "created" if existing is None else "updated"
 
 
@@ -86,7 +86,7 @@ async def _disable(store: JobStore, missing: Iterable[StoredJob], *, now: dateti
             continue  # retired by an earlier sync; whatever was done to it since is a run-time edit
         # file_hash None marks it retired: if the job comes back to the file, the file's definition applies.
         spec = job.spec.model_copy(update={"enabled": False})
-        await store.save(spec, now=now, actor=actor, source="file", file_hash=None)
+        await store.save(spec, now=now, actor=actor, source="file", file_hash=None, via="jobs file")
         if job.enabled:
             disabled.append(job.id)
     return disabled

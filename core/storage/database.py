@@ -7,9 +7,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import event, text
-from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.exc import ArgumentError
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from core.storage.database_url import DatabaseUnavailable, connect_problem, url_problem
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -27,14 +28,9 @@ class DatabaseURLError(ValueError):
 
 
 def check_url(url: str) -> str:
-    try:
-        parsed = make_url(url)
-    except ArgumentError:
-        raise DatabaseURLError("not a database URL (e.g. sqlite+aiosqlite:///schedops.db)") from None
-    if parsed.drivername not in {"sqlite+aiosqlite", "postgresql+asyncpg"}:
-        raise DatabaseURLError(
-            f"driver {parsed.drivername!r} is not supported; use sqlite+aiosqlite:// or postgresql+asyncpg://"
-        )
+    problem = url_problem(url)
+    if problem is not None:
+        raise DatabaseURLError(problem)
     return url
 
 
@@ -65,6 +61,14 @@ class Database:
             if not await connection.run_sync(lambda sync: sync.dialect.has_table(sync, "alembic_version")):
                 return None
             return (await connection.execute(text("SELECT version_num FROM alembic_version"))).scalar()
+
+    async def verify(self) -> None:
+        """Connect once; raises DatabaseUnavailable with one line saying what is wrong and what to do."""
+        try:
+            async with self.engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+        except Exception as error:
+            raise DatabaseUnavailable(connect_problem(error, self.url)) from None
 
     async def ping(self) -> bool:
         try:

@@ -9,12 +9,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import func, select, update
 
+from core.audit import audit_row
+from core.jobs.changes import describe_change, door_of, spec_changes
 from core.jobs.spec import JobSpec, job_to_data, parse_job
 from core.jobs.state import JobState, job_state
 from core.storage.database import Database
-from core.storage.tables import JobRow
+from core.storage.tables import AuditRow, JobRow
 
 JobSource = Literal["file", "api"]
 
@@ -81,6 +83,10 @@ def _stored(row: JobRow) -> StoredJob:
     )
 
 
+def _audit(now: datetime, actor: str | None, action: str, job_id: str, detail: str) -> AuditRow:
+    return audit_row(at=now, actor=actor, action=action, target=f"job:{job_id}", detail=detail)
+
+
 class JobStore:
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -101,6 +107,13 @@ class JobStore:
             rows = await session.scalars(select(JobRow).order_by(JobRow.id))
             return [_stored(row) for row in rows]
 
+    async def fingerprint(self) -> tuple[int, datetime | None]:
+        """A cheap summary that moves whenever a job is added, changed, paused or removed: how many jobs
+        there are, and when the newest change was (one indexed-free aggregate over a small table)."""
+        async with self._db.session() as session:
+            count, newest = (await session.execute(select(func.count(), func.max(JobRow.updated_at)))).one()
+            return int(count or 0), newest
+
     async def count(self) -> int:
         async with self._db.session() as session:
             return int(await session.scalar(select(func.count()).select_from(JobRow)) or 0)
@@ -120,13 +133,18 @@ class JobStore:
         source: JobSource,
         file_hash: str | None = None,
         create_only: bool = False,
+        via: str | None = None,
     ) -> StoredJob:
         """Create or replace the definition; pause state and history are kept. A changed schedule (or a
         job enabled or disabled) forgets the stored next run time, so the engine works it out anew rather
         than catching up on fire times of a schedule that no longer applies. ``create_only`` makes an
-        existing id an IntegrityError."""
+        existing id an IntegrityError.
+
+        The change is audited in the same transaction, with a diff and the door it came through (``via``;
+        by default the one ``actor`` names: cli, api, slack)."""
         async with self._db.session.begin() as session:
             row = None if create_only else await session.get(JobRow, spec.id, with_for_update=True)
+            before = None if row is None else parse_job(row.spec)
             if row is None:
                 row = JobRow(id=spec.id, paused=False, created_at=now, source=source)
                 session.add(row)
@@ -139,23 +157,36 @@ class JobStore:
             row.file_hash = file_hash if source == "file" else None
             row.updated_at = now
             row.updated_by = actor
+            changes = spec_changes(before, spec)
+            if before is None or changes:
+                action = "job.add" if before is None else "job.update"
+                session.add(_audit(now, actor, action, spec.id, describe_change(via or door_of(actor), changes)))
         return _stored(row)
 
-    async def delete(self, job_id: str) -> bool:
+    async def delete(self, job_id: str, *, actor: str | None = None, now: datetime | None = None) -> bool:
         async with self._db.session.begin() as session:
-            result = await session.execute(delete(JobRow).where(JobRow.id == job_id))
-            return bool(result.rowcount)  # type: ignore[attr-defined]
+            row = await session.get(JobRow, job_id, with_for_update=True)
+            if row is None:
+                return False
+            changes = spec_changes(parse_job(row.spec), None)
+            await session.delete(row)
+            if now is not None:
+                session.add(_audit(now, actor, "job.remove", job_id, describe_change(door_of(actor), changes)))
+            return True
 
     async def set_paused(self, job_id: str, paused: bool, *, actor: str | None, now: datetime) -> StoredJob:
         async with self._db.session.begin() as session:
             row = await session.get(JobRow, job_id, with_for_update=True)
             if row is None:
                 raise JobLookupError(job_id)
+            change = f"paused: {row.paused!r} -> {paused!r}"
             row.paused = paused
             row.paused_by = actor if paused else None
             row.paused_at = now if paused else None
             row.updated_at = now
             row.updated_by = actor
+            action = "job.pause" if paused else "job.resume"
+            session.add(_audit(now, actor, action, job_id, describe_change(door_of(actor), [change])))
         return _stored(row)
 
     async def set_next_run_time(self, job_id: str, when: datetime | None) -> None:

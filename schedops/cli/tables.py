@@ -5,9 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from core.durations import format_duration
 from core.jobs.describe import schedule_expression
-from core.runs import RunRecord
 from core.storage.jobs_store import StoredJob
 from core.text_table import text_table
 
@@ -20,23 +18,6 @@ def jobs_table(jobs: Sequence[StoredJob]) -> str:
         for job in jobs
     ]
     return text_table(("ID", "KIND", "STATE", "SCHEDULE", "NEXT RUN"), rows)
-
-
-def runs_table(runs: Sequence[RunRecord]) -> str:
-    if not runs:
-        return "no runs"
-    rows = [
-        (
-            str(run.id),
-            str(run.status),
-            str(run.trigger),
-            _when(run.started_at or run.scheduled_at),
-            format_duration(run.duration) if run.duration is not None else "-",
-            (run.error_message or "").splitlines()[0][:80] if run.error_message else "",
-        )
-        for run in runs
-    ]
-    return text_table(("RUN", "STATUS", "TRIGGER", "STARTED", "DURATION", "ERROR"), rows)
 
 
 def _when(moment: datetime | None) -> str:

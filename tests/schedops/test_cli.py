@@ -126,8 +126,9 @@ def test_runs_of_an_unknown_job_say_so(workdir: Path) -> None:
 def test_read_commands_never_create_a_database(workdir: Path, command: tuple[str, ...]) -> None:
     result = schedops(workdir, *command)
     assert result.returncode == 1
-    assert (
-        result.stderr == f"schedops: no database at {workdir}/s.db (DATABASE_URL); start `schedops run` there first\n"
+    assert result.stderr == (
+        f"schedops: database: SQLite file {workdir}/s.db\n"
+        f"schedops: DATABASE_URL: no database at {workdir}/s.db; start `schedops run` there first\n"
     )
     assert not (workdir / "s.db").exists()
 

@@ -6,8 +6,10 @@ import argparse
 import asyncio
 
 from core.config import Settings
+from core.storage.database_url import DatabaseUnavailable
 from core.storage.instance_lock import InstanceLockedError
 from schedops.cli import EXIT_PROBLEM, CommandError
+from schedops.cli.database import announce
 from schedops.cli.jobsfile import configured_jobs
 from schedops.http.server import HealthServerError
 from schedops.runtime import serve
@@ -15,8 +17,9 @@ from schedops.runtime import serve
 
 def execute(args: argparse.Namespace, settings: Settings) -> int:
     specs = configured_jobs(settings)
+    announce(settings)
     try:
         asyncio.run(serve(settings, specs))
-    except (HealthServerError, InstanceLockedError) as error:
+    except (HealthServerError, InstanceLockedError, DatabaseUnavailable) as error:
         raise CommandError([str(error)], EXIT_PROBLEM) from None
     return 0

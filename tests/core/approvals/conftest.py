@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from core.approvals import ActionRequest, Approval, ApprovalService, Decision
+from core.audit import AuditEntry, query_audit
 from core.config import Settings
 from core.engine import Engine
 from core.executors.base import Executors
@@ -78,3 +79,8 @@ async def pending(service: ApprovalService, request: ActionRequest | None = None
 
 def tokens(service: ApprovalService, approval: Approval) -> tuple[str, str]:
     return service.token(approval, Decision.APPROVE), service.token(approval, Decision.DENY)
+
+
+async def approval_audit(db: Database, **filters: Any) -> list[AuditEntry]:
+    """The audit entries of the approval workflow, without the job store's own ``job.*`` change entries."""
+    return [entry for entry in await query_audit(db, **filters) if not entry.action.startswith("job.")]

@@ -27,7 +27,7 @@ from core.audit import AuditOutcome, query_audit
 from core.engine import Engine
 from core.secrets import signing_secret
 from core.storage.database import Database
-from tests.core.approvals.conftest import FixitCalls, make_settings, pending, tokens
+from tests.core.approvals.conftest import FixitCalls, approval_audit, make_settings, pending, tokens
 from tests.support.clock import ManualClock
 
 
@@ -267,7 +267,7 @@ async def test_every_step_is_audited(db: Database, service: ApprovalService) -> 
     with pytest.raises(AlreadyDecided):
         await service.decide(approve, actor="carol")
 
-    entries = list(reversed(await query_audit(db)))
+    entries = list(reversed(await approval_audit(db)))
 
     target = f"approval:{approval.id}"
     assert [(e.actor, e.action, e.target, e.outcome) for e in entries] == [

@@ -9,7 +9,7 @@ from core.audit import AuditOutcome, query_audit
 from core.engine import Engine
 from core.storage.database import Database
 from core.storage.jobs_store import JobLookupError
-from tests.core.approvals.conftest import FixitCalls, make_settings, pending, shell_job, tokens
+from tests.core.approvals.conftest import FixitCalls, approval_audit, make_settings, pending, shell_job, tokens
 from tests.support.clock import ManualClock
 
 
@@ -96,7 +96,7 @@ async def test_an_admin_acts_directly_and_it_is_audited(db: Database, service: A
     [run] = await engine.runs.recent("backup")
     assert run.requested_by == "alice" and result.outcome["run_id"] == run.id
     assert await service.store.pending() == []
-    [entry] = await query_audit(db)
+    [entry] = await approval_audit(db)
     assert (entry.actor, entry.action, entry.target, entry.channel_id, entry.outcome, entry.detail) == (
         "alice",
         "run_job",
@@ -111,7 +111,7 @@ async def test_an_admins_failing_action_raises_and_is_audited(db: Database, serv
     with pytest.raises(JobLookupError):
         await service.submit(ActionRequest.pause_job("nope"), actor="alice")
 
-    [entry] = await query_audit(db)
+    [entry] = await approval_audit(db)
     assert (entry.action, entry.outcome) == ("pause_job", AuditOutcome.FAILED)
 
 
@@ -147,7 +147,7 @@ async def test_a_request_nobody_could_approve_is_refused_and_audited(
         await service.submit(ActionRequest.remove_job("backup"), actor="bob")
 
     assert await service.store.pending() == []
-    [entry] = await query_audit(db)
+    [entry] = await approval_audit(db)
     assert (entry.actor, entry.action, entry.target, entry.outcome) == (
         "bob",
         "remove_job",

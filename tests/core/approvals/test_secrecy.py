@@ -58,7 +58,7 @@ async def test_no_secret_or_token_leaks_anywhere(
     secret = await stored_secret(db, SIGNING_SECRET, now=clock())
     entries = await query_audit(db, limit=1000)
     audited = render_audit(entries) + "".join(repr(entry) for entry in entries)
-    assert len(shown) == 2 * 7 and len(entries) == 14
+    assert len(shown) == 2 * 7 and len([e for e in entries if not e.action.startswith("job.")]) == 14
     assert "approval" in caplog.text  # the steps were logged...
     for text in (caplog.text, audited, *shown):  # ...and nothing secret was
         assert secret not in text
