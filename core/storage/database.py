@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import ArgumentError
@@ -75,8 +77,16 @@ def alembic_config(connection: Connection | None = None) -> Config:
     return config
 
 
+@cache
+def head_revision() -> str | None:
+    """The newest revision shipped; the scripts are read once per process."""
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
 def _upgrade(connection: Connection) -> tuple[str | None, str | None]:
     before = MigrationContext.configure(connection).get_current_revision()
+    if before is not None and before == head_revision():
+        return before, before  # up to date: one query instead of loading and walking every script
     command.upgrade(alembic_config(connection), "head")
     return before, MigrationContext.configure(connection).get_current_revision()
 

@@ -11,6 +11,7 @@ from bot.services import Services
 from bot.slack.session import SlackSession
 from core.config import load_settings
 from core.jobs.spec import parse_job
+from tests.support.databases import migrated_sqlite
 from tests.support.fake_slack import ALICE, BOB, CAROL, OPS_CHANNEL, FakeSlack
 
 ADMIN, REQUESTER, APPROVER = ALICE, CAROL, BOB
@@ -56,9 +57,12 @@ class Bot:
 
 
 async def start_bot(slack: FakeSlack, workdir: Path, *, sweep_every: float = 60, **environ: str) -> Bot:
+    # A restart on the same workdir keeps its database; a first start gets a copy of the migrated template.
+    database = workdir / "schedops.db"
+    url = f"sqlite+aiosqlite:///{database}" if database.exists() else migrated_sqlite(database)
     settings = load_settings(
         {
-            "DATABASE_URL": f"sqlite+aiosqlite:///{workdir}/schedops.db",
+            "DATABASE_URL": url,
             "SLACK_BOT_TOKEN": slack.bot_token,
             "SLACK_APP_TOKEN": slack.app_token,
             "SLACK_API_URL": slack.api_url,
@@ -71,7 +75,7 @@ async def start_bot(slack: FakeSlack, workdir: Path, *, sweep_every: float = 60,
         env_file=None,
     )
     services = Services.build(settings)
-    await services.db.migrate()
+    await services.db.migrate()  # as the process does at start-up; on the migrated copy, a check
     session = await SlackSession.attach(
         services, ping_interval=0.5, expiry_sweep_every=sweep_every, home_refresh_seconds=0.1
     )
