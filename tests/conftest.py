@@ -2,18 +2,27 @@ from __future__ import annotations
 
 import os
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import pytest
 
 from core.storage.database import Database
 from tests.support.clock import ManualClock
-from tests.support.databases import create_test_database, drop_test_database, postgres_reachable, reset_schema
+from tests.support.databases import (
+    create_test_database,
+    drop_test_database,
+    empty_tables,
+    migrated_sqlite,
+    postgres_reachable,
+    reset_schema,
+)
 
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
 
 @pytest.fixture(scope="session")
 def postgres_url() -> Iterator[str]:
+    """A PostgreSQL database for this session, migrated once."""
     if not postgres_reachable():
         if os.environ.get("SCHEDOPS_REQUIRE_POSTGRES") == "1":
             pytest.fail("PostgreSQL is required (SCHEDOPS_REQUIRE_POSTGRES=1) but not reachable")
@@ -24,15 +33,28 @@ def postgres_url() -> Iterator[str]:
 
 
 @pytest.fixture(params=BACKENDS)
-async def db(request: pytest.FixtureRequest, tmp_path: os.PathLike[str]) -> AsyncIterator[Database]:
+async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
     """A migrated, empty database: a SQLite file, then (when reachable) PostgreSQL."""
+    if request.param == "sqlite":
+        url = migrated_sqlite(tmp_path / "schedops.db")
+    else:
+        url = request.getfixturevalue("postgres_url")
+        await empty_tables(url)
+    database = Database(url)
+    await database.migrate()  # already at the newest revision: one query, and proof of it
+    yield database
+    await database.close()
+
+
+@pytest.fixture(params=BACKENDS)
+async def empty_db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
+    """A database with no schema at all, for tests that run the migrations themselves."""
     if request.param == "sqlite":
         url = f"sqlite+aiosqlite:///{tmp_path}/schedops.db"
     else:
         url = request.getfixturevalue("postgres_url")
         await reset_schema(url)
     database = Database(url)
-    await database.migrate()
     yield database
     await database.close()
 

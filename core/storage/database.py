@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -92,11 +93,21 @@ def alembic_config(connection: Connection | None = None) -> Config:
     return config
 
 
+@cache
+def head_revision() -> str | None:
+    """The newest revision shipped; the scripts are read once per process."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+
+
 def _upgrade(connection: Connection) -> tuple[str | None, str | None]:
     from alembic import command
     from alembic.migration import MigrationContext
 
     before = MigrationContext.configure(connection).get_current_revision()
+    if before is not None and before == head_revision():
+        return before, before  # up to date: one query instead of loading and walking every script
     command.upgrade(alembic_config(connection), "head")
     return before, MigrationContext.configure(connection).get_current_revision()
 

@@ -11,6 +11,7 @@ from application.services import Services
 from bot.slack.session import SlackSession
 from core.config import Settings, load_settings
 from core.jobs.spec import parse_job
+from tests.support.databases import migrated_sqlite
 from tests.support.fake_slack import ALICE, BOB, CAROL, OPS_CHANNEL, FakeSlack
 
 ADMIN, REQUESTER, APPROVER = ALICE, CAROL, BOB
@@ -74,9 +75,13 @@ def bot_settings(slack: FakeSlack, workdir: Path, **environ: str) -> Settings:
 
 
 async def start_bot(slack: FakeSlack, workdir: Path, *, sweep_every: float = 60, **environ: str) -> Bot:
+    # A restart on the same workdir keeps its database; a first start gets a copy of the migrated template.
+    database = workdir / "schedops.db"
+    if not database.exists():
+        migrated_sqlite(database)
     settings = bot_settings(slack, workdir, **environ)
     services = Services.build(settings)
-    await services.db.migrate()
+    await services.db.migrate()  # as the process does at start-up; on the migrated copy, a check
     session = await SlackSession.attach(
         services, ping_interval=0.5, expiry_sweep_every=sweep_every, home_refresh_seconds=0.1
     )

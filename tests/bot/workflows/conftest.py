@@ -18,6 +18,7 @@ from bot.slack.client import make_web_client
 from core.config import Settings
 from core.jobs.spec import parse_job
 from tests.e2e.harness import ADMIN, APPROVER, REQUESTER, bot_settings
+from tests.support.databases import migrated_sqlite
 from tests.support.fake_slack import FakeSlack
 
 __all__ = ["ADMIN", "APPROVER", "REQUESTER", "Said", "World"]
@@ -62,6 +63,7 @@ class World:
 @pytest.fixture
 async def world(tmp_path: Path) -> AsyncIterator[World]:
     async with FakeSlack() as slack:
+        migrated_sqlite(tmp_path / "schedops.db")
         settings = bot_settings(slack, tmp_path)
         services = Services.build(settings)
         await services.db.migrate()

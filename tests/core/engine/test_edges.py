@@ -17,15 +17,15 @@ from core.jobs.sync import sync_jobs
 from core.runs import RunStatus, RunTrigger
 from core.storage.runs_store import RunStore
 from tests.core.engine.conftest import EngineFactory, Recorder, job
+from tests.support.eventually import eventually
 
 
 async def _finished_runs(engine, job_id: str, count: int) -> list:  # type: ignore[no-untyped-def]
-    for _ in range(80):
+    async def finished() -> list:  # type: ignore[type-arg]
         runs = [r for r in await engine.runs.recent(job_id) if r.status.is_finished]
-        if len(runs) >= count:
-            return runs
-        await asyncio.sleep(0.05)
-    return [r for r in await engine.runs.recent(job_id) if r.status.is_finished]
+        return runs if len(runs) >= count else []
+
+    return await eventually(finished, within=4)
 
 
 async def test_a_one_time_job_runs_once_across_restarts_and_updates(make_engine: EngineFactory) -> None:

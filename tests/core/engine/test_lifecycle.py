@@ -12,6 +12,7 @@ from core.runs import RunStatus, RunTrigger
 from core.storage.database import Database
 from tests.core.engine.conftest import EngineFactory, Recorder, job
 from tests.support.clock import ManualClock
+from tests.support.eventually import eventually
 
 
 async def test_it_runs_an_interval_job_and_persists_the_next_run_time(make_engine: EngineFactory) -> None:
@@ -20,11 +21,11 @@ async def test_it_runs_an_interval_job_and_persists_the_next_run_time(make_engin
     await engine.add_job(job("tick", schedule={"interval": "1s"}), actor=None)
     first_due = engine.next_fire("tick")
 
-    for _ in range(60):
-        await asyncio.sleep(0.05)
+    async def succeeded() -> bool:
         runs = await engine.runs.recent("tick")
-        if runs and runs[0].status is RunStatus.SUCCEEDED:
-            break
+        return bool(runs) and runs[0].status is RunStatus.SUCCEEDED
+
+    await eventually(succeeded, within=3)
 
     [run] = (await engine.runs.recent("tick"))[:1]
     assert run.trigger is RunTrigger.SCHEDULE and run.scheduled_at == first_due
@@ -144,12 +145,13 @@ async def test_an_owed_retry_survives_a_restart_and_runs_once(make_engine: Engin
 
     first, second = make_engine(), make_engine()
     await asyncio.gather(first.start(), second.start())
-    for _ in range(40):
-        await asyncio.sleep(0.05)
+
+    async def retried() -> bool:
         retries = [r for r in await first.runs.recent("owed") if r.trigger is RunTrigger.RETRY]
-        if retries and retries[0].status.is_finished:
-            break
-    await asyncio.sleep(0.2)
+        return bool(retries) and retries[0].status.is_finished
+
+    await eventually(retried, within=2)
+    await asyncio.sleep(0.2)  # room for the second engine's duplicate retry, were it to start one
 
     retries = [r for r in await first.runs.recent("owed") if r.trigger is RunTrigger.RETRY]
     assert len(retries) == 1 and retries[0].retry_of == failed.id

@@ -7,6 +7,7 @@ from datetime import timedelta
 from core.events import RunFailed, RunRecovered, RunSkipped, RunStarted, RunSucceeded
 from core.runs import ErrorClass, RunStatus, RunTrigger
 from tests.core.engine.conftest import EngineFactory, Recorder, job
+from tests.support.eventually import eventually
 
 
 async def test_it_records_the_run_before_the_job_starts(make_engine: EngineFactory) -> None:
@@ -84,10 +85,7 @@ async def test_it_retries_a_scheduled_failure_with_exponential_backoff(make_engi
     )
     await engine.add_job(spec, actor=None)
 
-    for _ in range(100):
-        await asyncio.sleep(0.05)
-        if len(recorder.of(RunFailed)) == 3:
-            break
+    await eventually(lambda: len(recorder.of(RunFailed)) == 3)
 
     runs = list(reversed(await engine.runs.recent("flaky")))
     assert [(r.trigger, r.attempt) for r in runs] == [
@@ -115,12 +113,12 @@ async def test_it_does_not_retry_a_permanent_failure(make_engine: EngineFactory)
     )
     await engine.add_job(spec, actor=None)
 
-    for _ in range(60):
-        await asyncio.sleep(0.05)
+    async def finished() -> bool:
         runs = await engine.runs.recent("missing")
-        if runs and runs[0].status.is_finished:
-            break
-    await asyncio.sleep(0.3)
+        return bool(runs) and runs[0].status.is_finished
+
+    await eventually(finished, within=3)
+    await asyncio.sleep(0.3)  # a retry, were one wrongly owed, would start within this (backoff 0.05 s)
 
     runs = await engine.runs.recent("missing")
     assert len(runs) == 1

@@ -11,6 +11,7 @@ import pytest
 from core.executors.shell import ShellExecutor
 from core.runs import OUTPUT_TAIL_BYTES, ErrorClass, RunStatus
 from tests.core.executors.specs import job
+from tests.support.eventually import eventually
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="process groups are POSIX")
 
@@ -35,12 +36,7 @@ def is_alive(pid: int) -> bool:
 
 
 async def wait_until_gone(pid: int, within: float = 2.0) -> bool:
-    deadline = time.monotonic() + within
-    while is_alive(pid):
-        if time.monotonic() > deadline:
-            return False
-        await asyncio.sleep(0.02)
-    return True
+    return await eventually(lambda: not is_alive(pid), within=within)
 
 
 def pid_in(pidfile: Path) -> int | None:
@@ -52,11 +48,7 @@ def pid_in(pidfile: Path) -> int | None:
 
 async def read_pid(pidfile: Path, within: float = 5.0) -> int:
     """The pid the job writes to ``pidfile`` once it has started; polled, as it comes from another process."""
-    for _ in range(int(within / 0.02)):
-        if (pid := pid_in(pidfile)) is not None:
-            return pid
-        await asyncio.sleep(0.02)
-    raise AssertionError(f"nothing written to {pidfile}")
+    return await eventually(lambda: pid_in(pidfile), within=within)
 
 
 async def test_it_succeeds_with_exit_code_zero_and_keeps_the_output(shell: ShellExecutor) -> None:

@@ -16,14 +16,14 @@ from core.sitrep.percentiles import bracket, duration_percentiles, nearest_rank
 from core.storage.database import Database
 from core.storage.tables import RunRow
 from tests.support.clock import ManualClock
+from tests.support.databases import migrated_sqlite
 
 FRACTIONS = (0.001, 0.25, 0.5, 0.95, 0.99, 1.0)
 
 
 @pytest.fixture
 async def sqlite_db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = Database(f"sqlite+aiosqlite:///{tmp_path}/percentiles.db")
-    await database.migrate()
+    database = Database(migrated_sqlite(tmp_path / "percentiles.db"))
     yield database
     await database.close()
 

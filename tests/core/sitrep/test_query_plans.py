@@ -15,12 +15,12 @@ from core.sitrep import build_job_report, build_sitrep
 from core.storage.database import Database
 from tests.core.sitrep.conftest import Seed
 from tests.support.clock import ManualClock
+from tests.support.databases import migrated_sqlite
 
 
 @pytest.fixture
 async def sqlite_db(tmp_path: Path) -> AsyncIterator[Database]:
-    database = Database(f"sqlite+aiosqlite:///{tmp_path}/plans.db")
-    await database.migrate()
+    database = Database(migrated_sqlite(tmp_path / "plans.db"))
     yield database
     await database.close()
 

@@ -3,16 +3,20 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import insert, inspect, select
 
-from core.storage.database import Database, alembic_config
+from core.storage.database import Database, alembic_config, head_revision
 from core.storage.tables import Base, RunRow
 
 
-async def test_it_migrates_an_empty_database_to_exactly_the_models(db: Database) -> None:
+async def test_it_migrates_an_empty_database_to_exactly_the_models(empty_db: Database) -> None:
+    db = empty_db
+    await db.migrate()
+
     def differences(connection):  # type: ignore[no-untyped-def]
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         return compare_metadata(context, Base.metadata)
@@ -21,7 +25,9 @@ async def test_it_migrates_an_empty_database_to_exactly_the_models(db: Database)
         assert await connection.run_sync(differences) == []
 
 
-async def test_it_creates_the_history_indexes(db: Database) -> None:
+async def test_it_creates_the_history_indexes(empty_db: Database) -> None:
+    db = empty_db
+    await db.migrate()
     async with db.engine.connect() as connection:
         found = await connection.run_sync(lambda c: {i["name"]: i for i in inspect(c).get_indexes("runs")})
     indexes = set(found)
@@ -33,12 +39,33 @@ async def test_it_creates_the_history_indexes(db: Database) -> None:
     assert not {"ix_runs_created_at_status", "ix_runs_created_at_status_duration_ms"} & indexes
 
 
-async def test_migrating_twice_changes_nothing(db: Database) -> None:
+async def test_migrating_twice_changes_nothing(empty_db: Database) -> None:
+    db = empty_db
+    await db.migrate()
+    await db.migrate()
+    assert await db.ping()
+    async with db.engine.connect() as connection:
+        assert (
+            await connection.run_sync(lambda c: MigrationContext.configure(c).get_current_revision()) == head_revision()
+        )
+
+
+async def test_an_up_to_date_database_is_recognised_without_upgrading(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Start-up on a current schema reads the revision and stops there: no Alembic upgrade runs."""
+
+    def refuse(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("upgrade ran on an up-to-date database")
+
+    monkeypatch.setattr(command, "upgrade", refuse)
     await db.migrate()
     assert await db.ping()
 
 
-async def test_it_backfills_how_late_each_scheduled_run_started_exactly(db: Database) -> None:
+async def test_it_backfills_how_late_each_scheduled_run_started_exactly(empty_db: Database) -> None:
+    db = empty_db
+    await db.migrate()
     async with db.engine.begin() as connection:
         await connection.run_sync(lambda c: command.downgrade(alembic_config(c), "0005"))
         await connection.execute(insert(RunRow.__table__), [_run(late) for late in BACKFILLED])
