@@ -19,6 +19,7 @@ from core.jobs.jobsfile import load_jobs_file
 from core.jobs.spec import JobSpec
 from core.jobs.sync import sync_jobs
 from core.storage.instance_lock import InstanceLock
+from core.storage.notify import notify
 
 log = logging.getLogger("schedops")
 
@@ -38,23 +39,27 @@ def read_jobs_file(settings: Settings) -> list[JobSpec] | None:
 async def serve(settings: Settings, specs: list[JobSpec] | None) -> None:
     stop = _stop_on_signals()
     services = Services.build(settings)
-    lock = InstanceLock(services.db)
+    # SQLite: one process, held by its file lock. PostgreSQL: any number of replicas, one of them leading.
+    lock = InstanceLock(services.db) if services.db.dialect == "sqlite" else None
     try:
-        await lock.acquire()  # before anything changes: a second schedops must not touch this database
+        if lock is not None:
+            await lock.acquire()  # before anything changes: a second schedops must not touch this database
         await services.db.migrate()
         if specs is not None:
             report = await sync_jobs(services.engine.jobs, specs, now=utc_now())
             log.info("jobs file %s: %s", settings.jobs_file, report.summary())
+            await notify(services.db, "jobs")
         else:
             log.info("no jobs file (set SCHEDOPS_JOBS_FILE or create jobs.yml); jobs come from the database")
         slack = await SlackSession.attach(services) if settings.slack_configured else None
-        await services.engine.start()
+        await services.replica.start()
         health = HealthServer(
             settings.port,
             db=services.db,
             engine=services.engine,
             metrics=services.metrics,
             slack_connected=services.slack_connected,
+            role=lambda: services.replica.role.value,
         )
         try:
             await health.start()
@@ -68,9 +73,10 @@ async def serve(settings: Settings, specs: list[JobSpec] | None) -> None:
             if slack is not None:
                 await slack.close()
             await health.stop()
-            await services.engine.shutdown(grace=settings.shutdown_timeout)
+            await services.replica.close(grace=settings.shutdown_timeout)
     finally:
-        await lock.release()
+        if lock is not None:
+            await lock.release()
         await services.close()
 
 

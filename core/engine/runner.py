@@ -77,9 +77,12 @@ class Runner:
         spec = request.spec
         loop = asyncio.get_running_loop()
         finished: asyncio.Future[RunRecord] = loop.create_future()
-        # Check and take the slot with no await in between: two fires at once cannot both pass.
-        if self._slots[spec.id] >= spec.max_instances:
-            skipped = await self._record(request, RunStatus.SKIPPED, self._overlap_message(spec))
+        # max_instances counts runs in the database (any replica's), and this process's slots taken but not
+        # yet recorded. Check and take the slot with no await in between: two fires at once cannot both pass.
+        in_database = await self._runs.running_count(spec.id)
+        busy = max(self._slots[spec.id], in_database)
+        if busy >= spec.max_instances:
+            skipped = await self._record(request, RunStatus.SKIPPED, self._overlap_message(spec, busy))
             finished.set_result(skipped)
             self._events.publish(RunSkipped(skipped))
             log.info("run %s of %s skipped: still running", skipped.id, spec.id)
@@ -121,8 +124,7 @@ class Runner:
             error_message=message,
         )
 
-    def _overlap_message(self, spec: JobSpec) -> str:
-        running = self._slots[spec.id]
+    def _overlap_message(self, spec: JobSpec, running: int) -> str:
         return f"skipped: {running} run(s) of this job still running (max_instances {spec.max_instances})"
 
     async def _carry_out(self, request: RunRequest, run: RunRecord, finished: asyncio.Future[RunRecord]) -> None:
