@@ -242,6 +242,9 @@ class Engine:
         await self.jobs.set_next_run_time(job.id, catchup.next_fire)
         if catchup.run_at is not None:
             log.info("%s catches up on the run due at %s", job.id, catchup.run_at.isoformat())
+            if catchup.coalesced:
+                message = f"missed: coalesced into the catch-up run of {catchup.run_at.isoformat()}"
+                await self.runs.add_missed(job.id, catchup.coalesced, now=now, message=message)
             await self._start_fire(RunRequest(job.spec, RunTrigger.SCHEDULE, scheduled_at=catchup.run_at))
 
     async def _reschedule(self, job: StoredJob, *, keep_next_fire: bool = False) -> None:
