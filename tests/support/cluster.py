@@ -4,6 +4,7 @@ start, SIGKILL, SIGSTOP/SIGCONT and SIGTERM them, ask each its role (/readyz), a
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import os
 import signal
@@ -184,7 +185,7 @@ async def audit_fires(database_url: str, out_dir: Path, interval: timedelta, unt
         if times and until - times[-1] > interval * 1.5:  # the tail: fires due before ``until`` never recorded
             lost += int((until - times[-1]) / interval) - 1
             examples.append(f"{job_id} after its last row {times[-1].isoformat()}")
-        for before, after in zip(times, times[1:], strict=False):
+        for before, after in itertools.pairwise(times):
             gap = round((after - before) / interval)
             if gap > 1:
                 lost += gap - 1
