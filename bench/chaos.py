@@ -34,9 +34,11 @@ from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.support.cluster import Cluster, Replica, audit_fires, fires_started_after, write_jobs  # noqa: E402
-from tests.support.databases import create_test_database, drop_test_database  # noqa: E402
-from tests.support.fake_slack import FakeSlack  # noqa: E402
+from tests.support.cluster import Cluster, Replica, audit_fires, fires_started_after, write_jobs
+from tests.support.databases import create_test_database, drop_test_database
+from tests.support.fake_slack import FakeSlack
+
+_RAN = "trigger = 'schedule' AND started_at IS NOT NULL"
 
 
 @dataclass
@@ -72,13 +74,17 @@ async def first_other_leader(cluster: Cluster, old: Replica, since: float, timeo
 
 async def fire_gap(url: str, at: datetime) -> float:
     parsed = make_url(url)
-    connection = await asyncpg.connect(host=parsed.host, port=parsed.port, user=parsed.username, database=parsed.database)
+    connection = await asyncpg.connect(
+        host=parsed.host, port=parsed.port, user=parsed.username, database=parsed.database
+    )
     try:
         before = await connection.fetchval(
-            "SELECT max(created_at) FROM runs WHERE trigger = 'schedule' AND started_at IS NOT NULL AND created_at <= $1", at
+            f"SELECT max(created_at) FROM runs WHERE {_RAN} AND created_at <= $1",
+            at,
         )
         after = await connection.fetchval(
-            "SELECT min(created_at) FROM runs WHERE trigger = 'schedule' AND started_at IS NOT NULL AND created_at > $1", at
+            f"SELECT min(created_at) FROM runs WHERE {_RAN} AND created_at > $1",
+            at,
         )
         lateness = await connection.fetch(
             "SELECT lateness_ms FROM runs WHERE trigger = 'schedule' AND lateness_ms IS NOT NULL ORDER BY lateness_ms"
@@ -100,7 +106,11 @@ async def main(args: argparse.Namespace) -> int:
     frozen_fired: list[str] = []
     try:
         async with FakeSlack() as slack:
-            env = {"SLACK_BOT_TOKEN": slack.bot_token, "SLACK_APP_TOKEN": slack.app_token, "SLACK_API_URL": slack.api_url}
+            env = {
+                "SLACK_BOT_TOKEN": slack.bot_token,
+                "SLACK_APP_TOKEN": slack.app_token,
+                "SLACK_API_URL": slack.api_url,
+            }
             cluster = Cluster(url, workdir, jobs_file, extra_env=env)
             for number in range(args.replicas):
                 cluster.start(cluster.add(f"replica{number}"))
@@ -119,7 +129,10 @@ async def main(args: argparse.Namespace) -> int:
                 cluster.start(leader)
                 await asyncio.sleep(max(0.0, args.interval + 1 - (time.monotonic() - killed)))
                 kills.append((seconds, await fire_gap(url, kill_at)))
-                print(f"kill {round_number + 1}: new leader after {seconds:.2f}s, fire gap {kills[-1][1]:.2f}s", flush=True)
+                print(
+                    f"kill {round_number + 1}: new leader after {seconds:.2f}s, fire gap {kills[-1][1]:.2f}s",
+                    flush=True,
+                )
             await asyncio.sleep(args.kill_every)
             leader = await cluster.wait_leader(timeout=30)
             frozen_at = time.monotonic()
@@ -156,14 +169,17 @@ def report(args, audit, kills, freeze_takeover, frozen_fired, tally, lateness, e
         f"SIGKILL x{len(kills)}: kill -> new leader p50 {statistics.median(to_leader):.2f}s max {max(to_leader):.2f}s; "
         f"old leader's last fire -> new leader's first p50 {statistics.median(gaps):.2f}s max {max(gaps):.2f}s"
     )
-    print(f"SIGSTOP {args.freeze}s: new leader after {freeze_takeover:.2f}s; fires by the resumed leader: {len(frozen_fired)}")
+    print(f"SIGSTOP {args.freeze}s: new leader after {freeze_takeover:.2f}s; resumed leader fired {len(frozen_fired)}")
     if lateness:
         p50 = lateness[len(lateness) // 2]
         p99 = lateness[min(len(lateness) - 1, int(len(lateness) * 0.99))]
         print(f"fire lateness (started - due): p50 {p50} ms, p99 {p99} ms, max {lateness[-1]} ms")
     reply = sorted(tally.reply_ms)
     p50_reply = reply[len(reply) // 2] if reply else float("nan")
-    print(f"Slack /jobs: {tally.answered}/{tally.sent} answered within 5s; reply p50 {p50_reply:.0f} ms, max {max(reply or [0]):.0f} ms")
+    slowest = max(reply or [0.0])
+    print(
+        f"Slack /jobs: {tally.answered}/{tally.sent} answered in 5s; reply p50 {p50_reply:.0f} ms, max {slowest:.0f} ms"
+    )
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ import asyncio
 import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import timedelta
 from pathlib import Path
 
 from bot import text
@@ -22,11 +23,13 @@ from core.jobs.jobsfile import JobsFileError, load_jobs_file
 from core.logs import configure_logging
 from core.sitrep.health import HealthRules
 from core.sitrep.job_report import build_job_report
-from core.sitrep.report import build_sitrep
+from core.sitrep.report import build_sitrep, replicas_now
 from core.sitrep.text import render_job_report, render_sitrep
 from core.storage.database import Database
 from core.storage.instance_lock import InstanceLockedError
 from core.storage.jobs_store import JobStore
+from core.storage.notify import notify
+from core.storage.replicas_store import ReplicaStore
 from core.storage.runs_store import RunStore
 
 EXIT_PROBLEM = 1
@@ -135,6 +138,7 @@ async def _jobs_export(db: Database) -> int:
 
 async def _jobs_import(db: Database, path: Path) -> int:
     report = await import_jobs(JobStore(db), load_jobs_file(path), now=utc_now(), actor="cli")
+    await notify(db, "jobs")  # running replicas pick the changes up now (else at their next poll, within 1 s)
     print(report.summary())
     return 0
 
@@ -162,6 +166,7 @@ async def _sitrep(db: Database, settings: Settings, job_id: str | None, window: 
         default_timezone=settings.timezone,
         rules=HealthRules.from_settings(settings),
         misfire_grace=settings.misfire_grace,
+        replicas=await replicas_now(ReplicaStore(db), now=now, alive_within=timedelta(seconds=10)),
     )
     print(render_sitrep(sitrep))
     if not running:

@@ -8,16 +8,19 @@ from bot.services import Services
 from core.sitrep.health import HealthRules
 from core.sitrep.job_report import build_job_report
 from core.sitrep.model import JobReport, Sitrep
-from core.sitrep.report import build_sitrep
+from core.sitrep.report import build_sitrep, replicas_now
 
 
 async def current_sitrep(services: Services, *, window: timedelta = timedelta(hours=24)) -> Sitrep:
     settings = services.settings
+    now, replica = services.engine.clock(), services.replica
     return await build_sitrep(
         services.db,
-        now=services.engine.clock(),
+        now=now,
         window=window,
-        scheduler_running=services.engine.running,
+        # A standby's own scheduler is meant to be idle: whether the cluster fires is the no_leader rule's.
+        scheduler_running=services.engine.running or not replica.leading,
+        replicas=await replicas_now(replica.store, now=now, alive_within=replica.timings.alive_within),
         default_timezone=settings.timezone,
         rules=HealthRules.from_settings(settings),
         misfire_grace=settings.misfire_grace,

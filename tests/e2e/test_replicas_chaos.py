@@ -74,3 +74,31 @@ async def _until(ask, expected: str, timeout: float = 20) -> None:  # type: igno
             return
         await asyncio.sleep(0.1)
     raise TimeoutError(f"not {expected} within {timeout}s")
+
+
+async def test_a_rolling_restart_loses_no_fire(cluster_database: str, tmp_path: Path) -> None:
+    jobs_file = tmp_path / "jobs.yml"
+    write_jobs(jobs_file, tmp_path, count=5, interval_s=int(INTERVAL.total_seconds()))
+    cluster = Cluster(cluster_database, tmp_path, jobs_file)
+    alice, bob = cluster.add("alice"), cluster.add("bob")
+    try:
+        cluster.start(alice)
+        assert await cluster.wait_leader() is alice
+        cluster.start(bob)
+        await _until(lambda: cluster.role(bob), "standby")
+        await asyncio.sleep(2)
+        for replica in (alice, bob):  # each in turn, as a deploy would: SIGTERM, wait for exit, start again
+            assert replica.process is not None
+            replica.process.send_signal(signal.SIGTERM)
+            assert replica.process.wait(20) == 0
+            cluster.start(replica)
+            await _until(lambda r=replica: cluster.role(r), "standby")  # type: ignore[misc]
+            await asyncio.sleep(2)
+        until = datetime.now(UTC) - INTERVAL
+    finally:
+        cluster.stop_all()
+
+    audit = await audit_fires(cluster_database, tmp_path, INTERVAL, until)
+    assert (audit.doubled, audit.lost) == (0, 0), audit.lost_examples
+    assert audit.ran > 0
+    assert "this replica is shutting down" in alice.log.read_text()
