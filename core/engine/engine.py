@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from core.abc import RunHandle
 from core.clock import Clock, utc_now
 from core.engine.catchup import plan_catchup
-from core.engine.runner import Runner, RunRequest
+from core.engine.runner import LeadershipLostError, Runner, RunRequest
 from core.engine.scheduling import Timetable
 from core.events import EventBus, JobChanged, RunFailed, RunsMissed
 from core.executors.base import Executors
@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 INTERRUPTED_BY_CRASH = "schedops stopped while this run was in progress"
 # A live fire is never exactly on time; below this it is on time whatever the job's grace (even 0s).
 STALL_TOLERANCE = timedelta(seconds=1)
+_CATCHUP_CONCURRENCY = 4
 
 
 async def _always() -> bool:
@@ -73,6 +74,7 @@ class Engine:
         self._timetable = Timetable(self._on_fire)
         self._runner = Runner(self.runs, executors, self.events, clock)
         self._runner.on_failure = self._maybe_retry
+        self._runner.fence = lambda: self.fence()
         self._background: set[asyncio.Task[object]] = set()
         self._housekeeper: asyncio.Task[None] | None = None
         self._retry_timers: dict[int, asyncio.TimerHandle] = {}
@@ -94,9 +96,14 @@ class Engine:
         for run in await self.runs.interrupt_running(now=now, message=INTERRUPTED_BY_CRASH):
             log.warning("run %s of %s was interrupted by a previous shutdown or crash", run.id, run.job_id)
             self.events.publish(RunFailed(run, final=True))
-        for job in await self.jobs.list():
-            if job.active:
+        # A few jobs at a time: a take-over with many jobs should not keep the schedule waiting one by one.
+        gate = asyncio.Semaphore(_CATCHUP_CONCURRENCY)
+
+        async def catch_up(job: StoredJob) -> None:
+            async with gate:
                 await self._schedule_after_downtime(job, now)
+
+        await asyncio.gather(*(catch_up(job) for job in await self.jobs.list() if job.active))
         for failed in await self.runs.owed_retries():
             self._arm_retry(failed, failed.retry_at or now)
         self._timetable.start()
@@ -260,14 +267,19 @@ class Engine:
         trigger = build_trigger(job.spec, self.default_timezone, anchor=next_fire)
         self._timetable.place(job.id, trigger, next_fire)
 
-    def _on_fire(self, job_id: str, scheduled_at: datetime) -> None:
+    def _on_fire(self, job_id: str, scheduled_at: datetime, coalesced: tuple[datetime, ...] = ()) -> None:
         # Lateness is taken now, before any query: what counts is how late APScheduler handed it over.
-        self._spawn(self._fire(job_id, scheduled_at, self.clock() - scheduled_at))
+        self._spawn(self._fire(job_id, scheduled_at, self.clock() - scheduled_at, coalesced))
 
-    async def _fire(self, job_id: str, scheduled_at: datetime, lateness: timedelta) -> None:
+    async def _fire(
+        self, job_id: str, scheduled_at: datetime, lateness: timedelta, coalesced: tuple[datetime, ...] = ()
+    ) -> None:
         if not await self.fence():
             log.warning("fire of %s at %s not run: this replica no longer leads", job_id, scheduled_at.isoformat())
             return
+        if coalesced:  # the loop was held up past several fire times: one run stands for them all
+            message = f"missed: schedops was stalled; coalesced into the run of {scheduled_at.isoformat()}"
+            await self.runs.add_missed(job_id, coalesced, now=self.clock(), message=message)
         # APScheduler has already moved the job on: persist where it is going before anything else.
         await self.jobs.set_next_run_time(job_id, self._timetable.next_fire(job_id))
         job = await self.jobs.get(job_id)
@@ -287,6 +299,8 @@ class Engine:
         except FireTakenError as taken:
             # The fence held: another process that believed it led recorded this fire first; nothing is run.
             log.warning("%s; this replica records nothing and does not run it", taken)
+        except LeadershipLostError as lost:
+            log.warning("%s", lost)
 
     # -- retries -----------------------------------------------------------------------------------------
 
@@ -331,7 +345,11 @@ class Engine:
             attempt=failed.attempt + 1,
             retry_of=failed.id,
         )
-        started = await self._runner.start(request)
+        try:
+            started = await self._runner.start(request)
+        except LeadershipLostError as lost:
+            log.warning("%s (the retry is not performed)", lost)
+            return
         if started.run.status is RunStatus.SKIPPED:
             self.events.publish(RunFailed(failed, final=True))
 

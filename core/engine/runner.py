@@ -20,6 +20,15 @@ from core.storage.runs_store import RunStore
 log = logging.getLogger(__name__)
 
 INTERRUPTED_BY_SHUTDOWN = "schedops shut down before this run finished"
+LOST_LEADERSHIP = "missed: the replica that recorded this fire lost leadership before starting it"
+_FENCED = frozenset({RunTrigger.SCHEDULE, RunTrigger.RETRY})
+
+
+class LeadershipLostError(RuntimeError):
+    """A scheduled run was recorded, then not started: this process no longer leads (it was frozen or cut
+    off while recording). Its row says so; the new leader owns the schedule."""
+
+
 _FINISH_RETRY_DELAYS = (0.5, 1.0, 2.0, 4.0)
 
 
@@ -64,6 +73,8 @@ class Runner:
         self._slots: dict[str, int] = defaultdict(int)
         self._tasks: dict[int, asyncio.Task[None]] = {}
         self.on_failure: Callable[[RunRequest, RunRecord], Awaitable[bool]] | None = None
+        # Asked once more after a scheduled run is recorded, just before it starts (see engine.fence).
+        self.fence: Callable[[], Awaitable[bool]] | None = None
 
     @property
     def active_run_ids(self) -> list[int]:
@@ -93,6 +104,10 @@ class Runner:
         except BaseException:
             self._slots[spec.id] -= 1
             raise
+        if self.fence is not None and request.trigger in _FENCED and not await self.fence():
+            self._slots[spec.id] -= 1
+            await self._runs.withdraw(run.id, now=self._clock(), message=LOST_LEADERSHIP)
+            raise LeadershipLostError(f"run {run.id} of {spec.id} not started: this replica no longer leads")
         self._events.publish(RunStarted(run))
         log.info("run %s of %s started (%s, attempt %s)", run.id, spec.id, request.trigger, request.attempt)
         task = loop.create_task(self._carry_out(request, run, finished), name=f"run-{run.id}")

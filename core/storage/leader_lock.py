@@ -75,7 +75,11 @@ class LeaderLock:
 
     async def confirm(self) -> bool:
         """Whether this session still holds the lock: asked of the server, so an answer proves the session
-        is alive now. Raises LockConnectionError when the server does not answer in time."""
+        is alive now. Raises LockConnectionError when the server does not answer in time, or when the
+        session is gone (never confirmed on a new session, which could not hold the lock)."""
+        if self._connection is None or self._connection.is_closed():
+            self.drop()
+            raise LockConnectionError("the lock's connection was closed (the server ended the session)")
         return bool(
             await self._query(
                 "SELECT EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted"

@@ -167,6 +167,21 @@ class RunStore:
             rows = (await session.execute(select(JobRow.id, latest))).all()
         return {job_id: when for job_id, when in rows if when is not None}
 
+    async def withdraw(self, run_id: int, *, now: datetime, message: str) -> None:
+        """Turn a run recorded as running, but never started, into a missed fire with ``message``."""
+        async with self._db.session.begin() as session:
+            await session.execute(
+                update(RunRow)
+                .where(RunRow.id == run_id)
+                .values(
+                    status=RunStatus.MISSED.value,
+                    started_at=None,
+                    lateness_ms=None,
+                    finished_at=now,
+                    error_message=message,
+                )
+            )
+
     async def running_count(self, job_id: str) -> int:
         """Runs of ``job_id`` in progress in any process (served by the partial index ix_runs_running)."""
         query = select(func.count()).where(_RUNNING, RunRow.job_id == job_id)
