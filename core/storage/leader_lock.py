@@ -108,7 +108,8 @@ class LeaderLock:
         try:
             connection = await self._connect()
             return await connection.fetchval(sql, ADVISORY_KEY, timeout=self.timings.query_timeout)
-        except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as error:
+        except Exception as error:  # whatever went wrong, the lock cannot be vouched for (asyncpg has
+            # errors outside its PostgresError/InterfaceError trees, e.g. InternalClientError on a cut session)
             self.drop()
             raise LockConnectionError(f"{type(error).__name__}: {_first_line(error)}") from None
 
