@@ -7,6 +7,7 @@ live side by side.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Protocol
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
@@ -21,6 +22,15 @@ DURATION_BUCKETS = (0.1, 0.5, 1, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, 7200)
 LAG_BUCKETS = (0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300)
 # Slack wants an acknowledgement within 3 seconds; the buckets are fine-grained below that.
 ACK_BUCKETS = (0.05, 0.1, 0.25, 0.5, 1, 1.5, 2, 2.5, 3, 5)
+
+
+class LeadershipSource(Protocol):
+    """What the metrics need of a replica (core.engine.replica.Replica)."""
+
+    @property
+    def leading(self) -> bool: ...
+
+    on_role_change: list[Callable[..., None]]
 
 
 class Metrics:
@@ -65,6 +75,18 @@ class Metrics:
             "schedops_scheduler_running", "1 while the scheduler is running, else 0.", registry=self.registry
         )
         running.set_function(lambda: float(scheduler_running()))
+        self._leader = Gauge(
+            "schedops_leader", "1 while this replica leads (fires schedules), else 0.", registry=self.registry
+        )
+        self._leadership_changes = Counter(
+            "schedops_leadership_changes",
+            "Times this replica became leader or stopped leading.",
+            registry=self.registry,
+        )
+
+    def follow_leadership(self, replica: LeadershipSource) -> None:
+        self._leader.set_function(lambda: float(replica.leading))
+        replica.on_role_change.append(lambda _role: self._leadership_changes.inc())
 
     def subscribe(self, events: EventBus) -> None:
         """Count and time runs from now on; subscribe before the engine starts so recovered runs count too."""

@@ -31,6 +31,7 @@ from core.jobs.sync import SyncReport
 from core.runs import RunRecord
 from core.sitrep.model import JobReport, Sitrep
 from core.storage.jobs_store import JobLookupError, StoredJob
+from core.storage.notify import notify
 
 __all__ = ["ImportResult", "JobPage", "NothingToRetry", "Operations"]
 
@@ -145,6 +146,7 @@ class Operations:
             raise PermissionError(f"{actor} may not import jobs: only admins may")
         stored = {job.id: job.spec for job in await self.services.engine.jobs.list()}
         report = await import_jobs(self.services.engine.jobs, list(specs), now=self.clock(), actor=actor)
+        await notify(self.services.db, "jobs")  # running replicas pick it up now, not at their next poll
         changes = {job_id: spec_changes(stored[job_id], new) for new in specs if (job_id := new.id) in report.updated}
         return ImportResult(report, changes)
 
@@ -170,9 +172,14 @@ class Operations:
     # -- reading -------------------------------------------------------------------------------------------
 
     async def sitrep(self, *, window: timedelta = reads.DEFAULT_WINDOW) -> Sitrep:
-        engine = self.services.engine
+        replica = self.services.replica
         return await reads.sitrep(
-            self.services.db, self.settings, now=self.clock(), scheduler_running=engine.running, window=window
+            self.services.db,
+            self.settings,
+            now=self.clock(),
+            scheduler_running=self.services.engine.running or not replica.leading,
+            window=window,
+            alive_within=replica.timings.alive_within,
         )
 
     async def job_report(self, job_id: str) -> JobReport:

@@ -9,20 +9,34 @@ from core.config import Settings
 from core.sitrep.health import HealthRules
 from core.sitrep.job_report import build_job_report
 from core.sitrep.model import JobReport, Sitrep
-from core.sitrep.report import build_sitrep
+from core.sitrep.report import build_sitrep, replicas_now
 from core.storage.database import Database
+from core.storage.replicas_store import ReplicaStore
 
 DEFAULT_WINDOW = timedelta(hours=24)
 
 
+# A replica that has not beaten its heart for this long counts as gone.
+ALIVE_WITHIN = timedelta(seconds=10)
+
+
 async def sitrep(
-    db: Database, settings: Settings, *, now: datetime, scheduler_running: bool, window: timedelta = DEFAULT_WINDOW
+    db: Database,
+    settings: Settings,
+    *,
+    now: datetime,
+    scheduler_running: bool,
+    window: timedelta = DEFAULT_WINDOW,
+    alive_within: timedelta = ALIVE_WITHIN,
 ) -> Sitrep:
+    """``scheduler_running``: whether this schedops' scheduler fires (a standby's is meant to be idle: whether
+    the cluster fires is judged by the replicas' no_leader rule)."""
     return await build_sitrep(
         db,
         now=now,
         window=window,
         scheduler_running=scheduler_running,
+        replicas=await replicas_now(ReplicaStore(db), now=now, alive_within=alive_within),
         default_timezone=settings.timezone,
         rules=HealthRules.from_settings(settings),
         misfire_grace=settings.misfire_grace,

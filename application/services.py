@@ -9,6 +9,7 @@ from application.metrics import Metrics
 from core.clock import utc_now
 from core.config import Settings
 from core.engine import Engine
+from core.engine.replica import Replica
 from core.events import EventBus
 from core.executors.defaults import DefaultExecutors, default_executors
 from core.storage.database import Database
@@ -24,6 +25,7 @@ class Services:
     executors: DefaultExecutors
     engine: Engine
     metrics: Metrics
+    replica: Replica
     slack_connected: Callable[[], bool] | None = None  # None: Slack is not configured, readiness ignores it
 
     @classmethod
@@ -40,9 +42,11 @@ class Services:
             misfire_grace=settings.misfire_grace,
             run_retention=settings.run_retention,
         )
+        replica = Replica(engine, heartbeat_url=settings.heartbeat_url)
         metrics = Metrics(scheduler_running=lambda: engine.running)
         metrics.subscribe(events)  # before the engine starts, so runs recovered at start-up are counted
-        return cls(settings, db, events, executors, engine, metrics)
+        metrics.follow_leadership(replica)
+        return cls(settings, db, events, executors, engine, metrics, replica)
 
     async def close(self) -> None:
         await self.executors.aclose()

@@ -68,6 +68,7 @@ class Settings(BaseSettings):
     slack_api_url: str = Field("https://slack.com/api/", alias="SLACK_API_URL")
     alert_channel: str | None = Field(None, alias="SCHEDOPS_ALERT_CHANNEL")
     allow_shell_from_slack: bool = Field(False, alias="SCHEDOPS_ALLOW_SHELL_FROM_SLACK")
+    heartbeat_url: str | None = Field(None, alias="SCHEDOPS_HEARTBEAT_URL")
 
     @classmethod
     def settings_customise_sources(
@@ -122,6 +123,15 @@ class Settings(BaseSettings):
     @classmethod
     def _empty_path(cls, value: Any) -> Any:
         return None if value == "" else value
+
+    @field_validator("heartbeat_url", mode="before")
+    @classmethod
+    def _http_url(cls, value: Any) -> Any:
+        if value in (None, ""):
+            return None
+        if not str(value).startswith(("http://", "https://")):
+            raise ValueError("expected an http:// or https:// URL to ping (e.g. a Healthchecks check's ping URL)")
+        return value
 
     @field_validator("slack_bot_token", "slack_app_token", "signing_secret", mode="before")
     @classmethod

@@ -19,6 +19,7 @@ from core.jobs.file_reload import JobsFileReloader
 from core.jobs.spec import JobSpec
 from core.jobs.sync import sync_jobs
 from core.storage.instance_lock import InstanceLock
+from core.storage.notify import notify
 from schedops.http.server import HealthServer
 
 log = logging.getLogger("schedops")
@@ -32,19 +33,22 @@ SLACK_NOT_CONFIGURED = (
 async def serve(settings: Settings, specs: list[JobSpec] | None) -> None:
     stop = _stop_on_signals()
     services = Services.build(settings)
-    lock = InstanceLock(services.db)
+    # SQLite: one process, held by its file lock. PostgreSQL: any number of replicas, one of them leading.
+    lock = InstanceLock(services.db) if services.db.dialect == "sqlite" else None
     try:
         await services.db.verify()  # a bad DATABASE_URL is one line, before anything else
-        await lock.acquire()  # before anything changes: a second schedops must not touch this database
+        if lock is not None:
+            await lock.acquire()  # before anything changes: a second schedops must not touch this database
         await services.db.migrate()
         if specs is not None:
             report = await sync_jobs(services.engine.jobs, specs, now=utc_now())
             log.info("jobs file %s: %s", settings.jobs_file, report.summary())
+            await notify(services.db, "jobs")
         else:
             log.info("no jobs file (set SCHEDOPS_JOBS_FILE or create jobs.yml); jobs come from the database")
         slack = await SlackSession.attach(services) if settings.slack_configured else None
         watchers = await _watchers(services, specs is not None)
-        await services.engine.start()
+        await services.replica.start()
         for watcher in watchers:
             watcher.start()
         health = HealthServer(
@@ -53,6 +57,7 @@ async def serve(settings: Settings, specs: list[JobSpec] | None) -> None:
             engine=services.engine,
             metrics=services.metrics,
             slack_connected=services.slack_connected,
+            role=lambda: services.replica.role.value,
         )
         try:
             await health.start()
@@ -68,19 +73,23 @@ async def serve(settings: Settings, specs: list[JobSpec] | None) -> None:
             await health.stop()
             for watcher in watchers:
                 await watcher.stop()
-            await services.engine.shutdown(grace=settings.shutdown_timeout)
+            await services.replica.close(grace=settings.shutdown_timeout)
     finally:
-        await lock.release()
+        if lock is not None:
+            await lock.release()
         await services.close()
 
 
 async def _watchers(services: Services, has_file: bool) -> list[JobChangeWatcher | JobsFileReloader]:
     """Job changes made elsewhere (the CLI, an import) within seconds; edits to the jobs file within a minute."""
     engine, settings = services.engine, services.settings
-    changes = JobChangeWatcher(engine, every=settings.job_watch_interval.total_seconds())
-    await changes.check()  # the starting point: what start-up is about to schedule
+    watchers: list[JobChangeWatcher | JobsFileReloader] = []
+    if services.db.dialect == "sqlite":  # on PostgreSQL the replica follows changes (NOTIFY and a poll)
+        changes = JobChangeWatcher(engine, every=settings.job_watch_interval.total_seconds())
+        await changes.check()  # the starting point: what start-up is about to schedule
+        watchers.append(changes)
     if not has_file or settings.jobs_file is None:
-        return [changes]
+        return watchers
     reloader = JobsFileReloader(
         settings.jobs_file,
         engine.jobs,
@@ -90,7 +99,7 @@ async def _watchers(services: Services, has_file: bool) -> list[JobChangeWatcher
         variables={"PORT": str(settings.port)},
     )
     reloader.remember_current()
-    return [changes, reloader]
+    return [*watchers, reloader]
 
 
 def _stop_on_signals() -> asyncio.Event:

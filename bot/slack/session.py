@@ -81,7 +81,8 @@ class SlackSession:
         # Before the socket is up no click can be in flight: a request still "approved" was left by a
         # process that stopped while carrying it out.
         try:
-            await show_interrupted(self.ctx)
+            if await self._alone():  # with replicas, another one may be carrying a request out right now
+                await show_interrupted(self.ctx)
         except Exception:
             log.exception("could not close requests left unfinished by the last shutdown")
         delay = 1.0
@@ -97,6 +98,11 @@ class SlackSession:
             await asyncio.sleep(delay)
             delay = min(delay * 2, RETRY_MAX_SECONDS)
 
+    async def _alone(self) -> bool:
+        replica = self._services.replica
+        alive = replica.timings.alive_within
+        return not await replica.store.others_alive(replica.id, now=self.ctx.clock(), alive_within=alive)
+
     async def _watch(self) -> None:
         while True:
             self._services.metrics.set_slack_connected(self._connection.connected())
@@ -105,7 +111,8 @@ class SlackSession:
     async def _sweep(self) -> None:
         """Periodically: expire overdue approval requests, and deliver alerts Slack could not take."""
         while True:
-            for chore, what in ((show_expired, "expire overdue approval requests"), (_redeliver, "redeliver alerts")):
+            chores = [(show_expired, "expire overdue approval requests"), (_redeliver, "redeliver alerts")]
+            for chore, what in chores if self._services.replica.leading else []:  # one replica sweeps
                 try:
                     await chore(self.ctx)
                 except Exception:

@@ -23,6 +23,7 @@ from core.sitrep.model import (
     FailingJob,
     JobReport,
     PausedJob,
+    ReplicaLine,
     RunningRun,
     RunSummary,
     Sitrep,
@@ -32,6 +33,10 @@ from core.sitrep.model import (
 LIST_LIMIT = 10
 ERROR_CHARS = 120
 TITLE_CHARS = 60
+
+
+def _replica(line: ReplicaLine) -> str:
+    return f"`{line.host}` pid {line.pid}: {line.role} since {when(line.since)}"
 
 
 def sitrep_message(sitrep: Sitrep) -> Message:
@@ -51,6 +56,7 @@ def sitrep_message(sitrep: Sitrep) -> Message:
         ("Running now", [_running(run) for run in sitrep.running], "running job"),
         ("Next runs", [upcoming_line(run) for run in sitrep.upcoming], "scheduled run"),
         ("Paused jobs", [_paused(job) for job in sitrep.paused_jobs], "paused job"),
+        ("Replicas", [_replica(line) for line in sitrep.replicas] if len(sitrep.replicas) > 1 else [], "replica"),
     )
     for title, lines, noun in sections:
         if lines:

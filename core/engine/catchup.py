@@ -24,6 +24,8 @@ class Catchup:
     missed: list[datetime] = field(default_factory=list)
     missed_total: int = 0
     next_fire: datetime | None = None
+    # Fire times within grace that the one run at ``run_at`` stands for (recorded, so none goes unaccounted).
+    coalesced: list[datetime] = field(default_factory=list)
 
 
 def plan_catchup(spec: JobSpec, default_timezone: str, *, due: datetime, now: datetime, grace: timedelta) -> Catchup:
@@ -41,11 +43,13 @@ def plan_catchup(spec: JobSpec, default_timezone: str, *, due: datetime, now: da
         passed = [moment for moment in passed if now - moment > grace] + recent
     following = fire_times(spec, default_timezone, after=max(passed[-1], now), limit=1)
     older = [moment for moment in passed if now - moment > grace]
+    run_at = passed[-1] if now - passed[-1] <= grace else None
     return Catchup(
-        run_at=passed[-1] if now - passed[-1] <= grace else None,
+        run_at=run_at,
         missed=older[-MAX_MISSED_ROWS:],
         missed_total=len(older),
         next_fire=following[0] if following else None,
+        coalesced=[moment for moment in passed[:-1] if now - moment <= grace][-MAX_MISSED_ROWS:],
     )
 
 
@@ -57,9 +61,11 @@ def _interval_catchup(interval: timedelta, *, due: datetime, now: datetime, grac
     within = 0 if lag > grace else min(count, int((grace - lag) / interval) + 1)
     older_count = count - within
     first_kept = max(0, older_count - MAX_MISSED_ROWS)
+    coalesced = range(max(older_count, count - 1 - MAX_MISSED_ROWS), count - 1)
     return Catchup(
         run_at=last if now - last <= grace else None,
         missed=[due + interval * index for index in range(first_kept, older_count)],
         missed_total=older_count,
         next_fire=due + interval * count,
+        coalesced=[due + interval * index for index in coalesced],
     )

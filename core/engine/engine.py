@@ -9,14 +9,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
 
+from core.abc import RunHandle
 from core.clock import Clock, utc_now
 from core.engine.catchup import plan_catchup
-from core.engine.runner import Runner, RunRequest, StartedRun
+from core.engine.runner import LeadershipLostError, Runner, RunRequest
 from core.engine.scheduling import Timetable
 from core.events import EventBus, JobChanged, RunFailed, RunsMissed
 from core.executors.base import Executors
@@ -25,13 +27,18 @@ from core.jobs.triggers import build_trigger, fire_times, first_fire_time
 from core.runs import ErrorClass, RunRecord, RunStatus, RunTrigger
 from core.storage.database import Database
 from core.storage.jobs_store import JobLookupError, JobStore, StoredJob
-from core.storage.runs_store import RunStore
+from core.storage.runs_store import FireTakenError, RunStore
 
 log = logging.getLogger(__name__)
 
 INTERRUPTED_BY_CRASH = "schedops stopped while this run was in progress"
 # A live fire is never exactly on time; below this it is on time whatever the job's grace (even 0s).
 STALL_TOLERANCE = timedelta(seconds=1)
+_CATCHUP_CONCURRENCY = 4
+
+
+async def _always() -> bool:
+    return True
 
 
 class JobExistsError(ValueError):
@@ -67,6 +74,7 @@ class Engine:
         self._timetable = Timetable(self._on_fire)
         self._runner = Runner(self.runs, executors, self.events, clock)
         self._runner.on_failure = self._maybe_retry
+        self._runner.fence = lambda: self.fence()
         self._background: set[asyncio.Task[object]] = set()
         self._housekeeper: asyncio.Task[None] | None = None
         self._retry_timers: dict[int, asyncio.TimerHandle] = {}
@@ -74,6 +82,10 @@ class Engine:
         # What the timetable was last given for each job (its definition, and whether it was active), so that
         # reconcile() can tell which jobs another process changed.
         self._placed: dict[str, tuple[JobSpec, bool]] = {}
+        # Replicas (core.engine.replica) set these: whether this process may fire now (it leads), and where
+        # a run asked for while it does not lead goes (to the leader).
+        self.fence: Callable[[], Awaitable[bool]] = _always
+        self.forward: Callable[[RunRequest], Awaitable[RunHandle]] | None = None
 
     # -- lifecycle ---------------------------------------------------------------------------------------
 
@@ -82,13 +94,19 @@ class Engine:
         return self._timetable.running and not self._stopping
 
     async def start(self) -> None:
+        self._stopping = False
         now = self.clock()
         for run in await self.runs.interrupt_running(now=now, message=INTERRUPTED_BY_CRASH):
             log.warning("run %s of %s was interrupted by a previous shutdown or crash", run.id, run.job_id)
             self.events.publish(RunFailed(run, final=True))
-        for job in await self.jobs.list():
-            if job.active:
+        # A few jobs at a time: a take-over with many jobs should not keep the schedule waiting one by one.
+        gate = asyncio.Semaphore(_CATCHUP_CONCURRENCY)
+
+        async def catch_up(job: StoredJob) -> None:
+            async with gate:
                 await self._schedule_after_downtime(job, now)
+
+        await asyncio.gather(*(catch_up(job) for job in await self.jobs.list() if job.active))
         for failed in await self.runs.owed_retries():
             self._arm_retry(failed, failed.retry_at or now)
         self._timetable.start()
@@ -117,6 +135,30 @@ class Engine:
         with suppress(TimeoutError):
             await asyncio.wait_for(self.events.drain(), timeout=5)
         log.info("scheduler stopped")
+
+    async def stand_down(self) -> None:
+        """Stop firing at once (leadership lost): no timer, no retry, no housekeeping, and runs in progress
+        interrupted (the new leader retries them per policy). Job control and queries go on working."""
+        self._timetable.stop()
+        self._timetable = Timetable(self._on_fire)
+        for handle in self._retry_timers.values():
+            handle.cancel()
+        self._retry_timers.clear()
+        if self._housekeeper is not None:
+            self._housekeeper.cancel()
+            await asyncio.gather(self._housekeeper, return_exceptions=True)
+            self._housekeeper = None
+        await self._runner.interrupt_all()
+
+    async def refresh_job(self, job_id: str, *, schedule_changed: bool) -> None:
+        """Bring the timetable in line with a job another process changed (its row is the truth)."""
+        job = await self.jobs.get(job_id)
+        if job is None:
+            self._timetable.remove(job_id)
+        elif self.running and (schedule_changed or (job.active and job.next_run_time is None)):
+            await self._reschedule(job)  # only the leader writes next fire times
+        else:
+            self._place(job, job.next_run_time if job.active else None)
 
     async def wait_idle(self, seconds: float = 30) -> None:
         """Wait (up to ``seconds``) until no run is in progress."""
@@ -171,11 +213,13 @@ class Engine:
         actor: str | None,
         trigger: RunTrigger = RunTrigger.MANUAL,
         fixit_plan_id: str | None = None,
-    ) -> StartedRun:
+    ) -> RunHandle:
         job = await self.jobs.require(job_id)
         request = RunRequest(
             job.spec, trigger, scheduled_at=self.clock(), requested_by=actor, fixit_plan_id=fixit_plan_id
         )
+        if self.forward is not None and not self.running:
+            return await self.forward(request)
         return await self._runner.start(request)
 
     # -- queries -----------------------------------------------------------------------------------------
@@ -209,7 +253,10 @@ class Engine:
         await self.jobs.set_next_run_time(job.id, catchup.next_fire)
         if catchup.run_at is not None:
             log.info("%s catches up on the run due at %s", job.id, catchup.run_at.isoformat())
-            await self._runner.start(RunRequest(job.spec, RunTrigger.SCHEDULE, scheduled_at=catchup.run_at))
+            if catchup.coalesced:
+                message = f"missed: coalesced into the catch-up run of {catchup.run_at.isoformat()}"
+                await self.runs.add_missed(job.id, catchup.coalesced, now=now, message=message)
+            await self._start_fire(RunRequest(job.spec, RunTrigger.SCHEDULE, scheduled_at=catchup.run_at))
 
     async def _reschedule(self, job: StoredJob, *, keep_next_fire: bool = False) -> None:
         """Bring the timetable and the persisted next run time in line with ``job``."""
@@ -245,11 +292,19 @@ class Engine:
             self._changed(job.id, "reloaded (changed elsewhere)", job.updated_by)
         return changed
 
-    def _on_fire(self, job_id: str, scheduled_at: datetime) -> None:
+    def _on_fire(self, job_id: str, scheduled_at: datetime, coalesced: tuple[datetime, ...] = ()) -> None:
         # Lateness is taken now, before any query: what counts is how late APScheduler handed it over.
-        self._spawn(self._fire(job_id, scheduled_at, self.clock() - scheduled_at))
+        self._spawn(self._fire(job_id, scheduled_at, self.clock() - scheduled_at, coalesced))
 
-    async def _fire(self, job_id: str, scheduled_at: datetime, lateness: timedelta) -> None:
+    async def _fire(
+        self, job_id: str, scheduled_at: datetime, lateness: timedelta, coalesced: tuple[datetime, ...] = ()
+    ) -> None:
+        if not await self.fence():
+            log.warning("fire of %s at %s not run: this replica no longer leads", job_id, scheduled_at.isoformat())
+            return
+        if coalesced:  # the loop was held up past several fire times: one run stands for them all
+            message = f"missed: schedops was stalled; coalesced into the run of {scheduled_at.isoformat()}"
+            await self.runs.add_missed(job_id, coalesced, now=self.clock(), message=message)
         # APScheduler has already moved the job on: persist where it is going before anything else.
         await self.jobs.set_next_run_time(job_id, self._timetable.next_fire(job_id))
         job = await self.jobs.get(job_id)
@@ -261,7 +316,16 @@ class Engine:
             await self.runs.add_missed(job_id, [scheduled_at], now=self.clock(), message=message)
             self.events.publish(RunsMissed(job_id, 1))
             return
-        await self._runner.start(RunRequest(job.spec, RunTrigger.SCHEDULE, scheduled_at=scheduled_at))
+        await self._start_fire(RunRequest(job.spec, RunTrigger.SCHEDULE, scheduled_at=scheduled_at))
+
+    async def _start_fire(self, request: RunRequest) -> None:
+        try:
+            await self._runner.start(request)
+        except FireTakenError as taken:
+            # The fence held: another process that believed it led recorded this fire first; nothing is run.
+            log.warning("%s; this replica records nothing and does not run it", taken)
+        except LeadershipLostError as lost:
+            log.warning("%s", lost)
 
     # -- retries -----------------------------------------------------------------------------------------
 
@@ -298,6 +362,8 @@ class Engine:
 
     async def _retry(self, failed: RunRecord) -> None:
         self._retry_timers.pop(failed.id, None)
+        if not await self.fence():
+            return  # it stays owed (retry_at): the leader performs it
         # Claim the owed retry first: if this process dies right after, the retry is lost, never doubled.
         if not await self.runs.claim_retry(failed.id):
             return
@@ -313,7 +379,11 @@ class Engine:
             attempt=failed.attempt + 1,
             retry_of=failed.id,
         )
-        started = await self._runner.start(request)
+        try:
+            started = await self._runner.start(request)
+        except LeadershipLostError as lost:
+            log.warning("%s (the retry is not performed)", lost)
+            return
         if started.run.status is RunStatus.SKIPPED:
             self.events.publish(RunFailed(failed, final=True))
 

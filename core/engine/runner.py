@@ -20,6 +20,15 @@ from core.storage.runs_store import RunStore
 log = logging.getLogger(__name__)
 
 INTERRUPTED_BY_SHUTDOWN = "schedops shut down before this run finished"
+LOST_LEADERSHIP = "missed: the replica that recorded this fire lost leadership before starting it"
+_FENCED = frozenset({RunTrigger.SCHEDULE, RunTrigger.RETRY})
+
+
+class LeadershipLostError(RuntimeError):
+    """A scheduled run was recorded, then not started: this process no longer leads (it was frozen or cut
+    off while recording). Its row says so; the new leader owns the schedule."""
+
+
 _FINISH_RETRY_DELAYS = (0.5, 1.0, 2.0, 4.0)
 
 
@@ -64,6 +73,8 @@ class Runner:
         self._slots: dict[str, int] = defaultdict(int)
         self._tasks: dict[int, asyncio.Task[None]] = {}
         self.on_failure: Callable[[RunRequest, RunRecord], Awaitable[bool]] | None = None
+        # Asked once more after a scheduled run is recorded, just before it starts (see engine.fence).
+        self.fence: Callable[[], Awaitable[bool]] | None = None
 
     @property
     def active_run_ids(self) -> list[int]:
@@ -77,9 +88,12 @@ class Runner:
         spec = request.spec
         loop = asyncio.get_running_loop()
         finished: asyncio.Future[RunRecord] = loop.create_future()
-        # Check and take the slot with no await in between: two fires at once cannot both pass.
-        if self._slots[spec.id] >= spec.max_instances:
-            skipped = await self._record(request, RunStatus.SKIPPED, self._overlap_message(spec))
+        # max_instances counts runs in the database (any replica's), and this process's slots taken but not
+        # yet recorded. Check and take the slot with no await in between: two fires at once cannot both pass.
+        in_database = await self._runs.running_count(spec.id)
+        busy = max(self._slots[spec.id], in_database)
+        if busy >= spec.max_instances:
+            skipped = await self._record(request, RunStatus.SKIPPED, self._overlap_message(spec, busy))
             finished.set_result(skipped)
             self._events.publish(RunSkipped(skipped))
             log.info("run %s of %s skipped: still running", skipped.id, spec.id)
@@ -90,6 +104,10 @@ class Runner:
         except BaseException:
             self._slots[spec.id] -= 1
             raise
+        if self.fence is not None and request.trigger in _FENCED and not await self.fence():
+            self._slots[spec.id] -= 1
+            await self._runs.withdraw(run.id, now=self._clock(), message=LOST_LEADERSHIP)
+            raise LeadershipLostError(f"run {run.id} of {spec.id} not started: this replica no longer leads")
         self._events.publish(RunStarted(run))
         log.info("run %s of %s started (%s, attempt %s)", run.id, spec.id, request.trigger, request.attempt)
         task = loop.create_task(self._carry_out(request, run, finished), name=f"run-{run.id}")
@@ -121,8 +139,7 @@ class Runner:
             error_message=message,
         )
 
-    def _overlap_message(self, spec: JobSpec) -> str:
-        running = self._slots[spec.id]
+    def _overlap_message(self, spec: JobSpec, running: int) -> str:
         return f"skipped: {running} run(s) of this job still running (max_instances {spec.max_instances})"
 
     async def _carry_out(self, request: RunRequest, run: RunRecord, finished: asyncio.Future[RunRecord]) -> None:

@@ -11,7 +11,8 @@ from apscheduler.executors.base import BaseExecutor
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.base import BaseTrigger
 
-FireCallback = Callable[[str, datetime], None]
+# (job id, the fire time to run, earlier fire times coalesced into it)
+FireCallback = Callable[[str, datetime, tuple[datetime, ...]], None]
 
 
 def _never_called() -> None:  # pragma: no cover - APScheduler wants a callable; Dispatch runs the work
@@ -30,8 +31,8 @@ class _Dispatch(BaseExecutor):  # type: ignore[misc]
         self._on_fire = on_fire
 
     def _do_submit_job(self, job: Any, run_times: list[datetime]) -> None:
-        # Coalescing is on, so run_times holds just the latest due time.
-        self._on_fire(job.id, run_times[-1])
+        # Coalesce here: run the latest due time; the earlier ones (a stalled loop) are passed on to be recorded.
+        self._on_fire(job.id, run_times[-1], tuple(run_times[-101:-1]))
         self._run_job_success(job.id, [])
 
 
@@ -43,7 +44,8 @@ class Timetable:
             timezone=UTC,
             executors={"default": _Dispatch(on_fire)},
             # Overlap, misfires and coalescing are the engine's business; APScheduler must never drop a fire.
-            job_defaults={"coalesce": True, "max_instances": 1_000_000, "misfire_grace_time": None},
+            # APScheduler's own coalescing would drop the earlier due times unseen: _Dispatch coalesces instead.
+            job_defaults={"coalesce": False, "max_instances": 1_000_000, "misfire_grace_time": None},
         )
 
     @property

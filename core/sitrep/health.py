@@ -81,6 +81,8 @@ class HealthFacts:
     running: Sequence[RunningRun] = ()
     missed_by_job: Mapping[str, int] | None = None
     pending_approvals: Sequence[PendingApproval] = ()
+    # Replicas on PostgreSQL: how long no replica has led (None: one leads, or there is one process).
+    leaderless_for: timedelta | None = None
 
 
 def evaluate_health(facts: HealthFacts, rules: HealthRules) -> Health:
@@ -95,7 +97,14 @@ def _reason(level: HealthLevel, code: ReasonCode, text: str, job_id: str | None 
     return HealthReason(level=level, code=code, text=text, job_id=job_id)
 
 
+NO_LEADER_AFTER = timedelta(seconds=30)
+
+
 def _platform(facts: HealthFacts) -> Iterator[HealthReason]:
+    if facts.leaderless_for is not None and facts.leaderless_for >= NO_LEADER_AFTER:
+        seconds = int(facts.leaderless_for.total_seconds())
+        text = f"No replica has led for {seconds}s: no schedule fires until one takes over."
+        yield _reason(HealthLevel.DEGRADED, ReasonCode.NO_LEADER, text)
     if not facts.scheduler_running:
         yield _reason(
             HealthLevel.UNHEALTHY, ReasonCode.SCHEDULER_STOPPED, "The scheduler is not running: no job will fire."

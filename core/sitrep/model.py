@@ -39,6 +39,7 @@ class ReasonCode(StrEnum):
     RUNS_MISSED = "runs_missed"
     NO_JOBS = "no_jobs"
     APPROVAL_OVERDUE = "approval_overdue"
+    NO_LEADER = "no_leader"
 
 
 class _Model(BaseModel):
@@ -140,6 +141,15 @@ class PausedJob(_Model):
     paused_at: datetime | None
 
 
+class ReplicaLine(_Model):
+    """A schedops process heard from recently: its host, role (leader or standby) and since when."""
+
+    host: str
+    pid: int
+    role: str
+    since: datetime
+
+
 class Sitrep(_Model):
     """The whole situation. With the database unreachable, ``database_error`` says why and the sections
     that need it are None or empty."""
@@ -158,6 +168,7 @@ class Sitrep(_Model):
     recent_runs: list[RunSummary] = []
     upcoming: list[UpcomingRun] = []
     paused_jobs: list[PausedJob] = []
+    replicas: list[ReplicaLine] = []
 
 
 class JobReport(_Model):

@@ -15,10 +15,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from core.sitrep import catalogue, percentiles, queries, window
 from core.sitrep.catalogue import Schedulable
 from core.sitrep.health import DEFAULT_RULES, HealthFacts, HealthRules, PendingApproval, evaluate_health
-from core.sitrep.model import FailingJob, JobCounts, PausedJob, RunningRun, RunSummary, Sitrep
+from core.sitrep.model import FailingJob, JobCounts, PausedJob, ReplicaLine, RunningRun, RunSummary, Sitrep
 from core.sitrep.rows import failing_job, on_time_stats, run_stats, run_summary, running_run
 from core.sitrep.upcoming import upcoming_runs
 from core.storage.database import Database
+from core.storage.replicas_store import ReplicaStore
 
 T = TypeVar("T")
 DATABASE_ERRORS = (SQLAlchemyError, OSError, TimeoutError)
@@ -35,10 +36,36 @@ class _Ask:
     upcoming: int
     recent: int
     misfire_grace: timedelta
+    replicas: Replicas | None = None
 
     @property
     def start(self) -> datetime:
         return self.now - self.window
+
+
+@dataclass(frozen=True, slots=True)
+class Replicas:
+    """The replicas heard from recently, and when any replica last led (None: none has yet)."""
+
+    lines: list[ReplicaLine]
+    last_led_at: datetime | None
+    started_at: datetime
+
+    def leaderless_for(self, now: datetime) -> timedelta | None:
+        if any(line.role == "leader" for line in self.lines):
+            return None
+        return now - max(self.last_led_at or self.started_at, self.started_at)
+
+
+async def replicas_now(store: ReplicaStore, *, now: datetime, alive_within: timedelta) -> Replicas | None:
+    """The replicas as the registry sees them, or None when it cannot be read (the sitrep still answers)."""
+    try:
+        view = await store.view(now=now, alive_within=alive_within)
+    except DATABASE_ERRORS:
+        return None
+    lines = [ReplicaLine(host=r.host, pid=r.pid, role=r.role, since=r.role_since) for r in view.replicas]
+    started = min((r.started_at for r in view.replicas), default=now)
+    return Replicas(lines, view.last_led_at, started)
 
 
 async def build_sitrep(
@@ -53,6 +80,7 @@ async def build_sitrep(
     recent: int = 10,
     misfire_grace: timedelta = timedelta(minutes=5),
     database_timeout: timedelta = timedelta(seconds=10),
+    replicas: Replicas | None = None,
 ) -> Sitrep:
     """The situation at ``now``; run figures cover the runs created in [now - window, now].
 
@@ -62,7 +90,7 @@ async def build_sitrep(
     """
     if now.tzinfo is None:
         raise ValueError("now must be an aware datetime")
-    ask = _Ask(now, window, scheduler_running, default_timezone, rules, upcoming, recent, misfire_grace)
+    ask = _Ask(now, window, scheduler_running, default_timezone, rules, upcoming, recent, misfire_grace, replicas)
     try:
         async with asyncio.timeout(database_timeout.total_seconds()):
             return await _sitrep(db, ask)
@@ -114,6 +142,7 @@ async def _sitrep(db: Database, ask: _Ask) -> Sitrep:
         running=figures.running,
         missed_by_job=figures.missed,
         pending_approvals=figures.approvals,
+        leaderless_for=None if ask.replicas is None else ask.replicas.leaderless_for(ask.now),
     )
     return Sitrep(
         generated_at=ask.now,
@@ -129,6 +158,7 @@ async def _sitrep(db: Database, ask: _Ask) -> Sitrep:
         recent_runs=figures.recent,
         upcoming=upcoming_runs(figures.soonest, ask.default_timezone, now=ask.now, limit=ask.upcoming),
         paused_jobs=figures.paused,
+        replicas=[] if ask.replicas is None else ask.replicas.lines,
     )
 
 

@@ -79,6 +79,7 @@ def _figures(sitrep: Sitrep) -> list[str]:
     jobs, runs, on_time = sitrep.jobs, sitrep.runs, sitrep.on_time
     lines = [
         f"Scheduler  {'running' if sitrep.scheduler_running else 'NOT RUNNING'}",
+        *[f"Replica    {r.host} pid {r.pid}: {r.role} since {r.since:%Y-%m-%d %H:%M:%S} UTC" for r in sitrep.replicas],
         f"Jobs       {jobs.total:,} defined, {jobs.enabled:,} enabled, {jobs.paused:,} paused",
         f"Runs       {runs.total:,}{_by_status(runs)}",
         f"Success    {_percent(runs.success_rate)} of finished runs",

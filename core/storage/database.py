@@ -21,7 +21,8 @@ log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).with_name("migrations")
 # The newest migration's revision, so a reader can check the schema without loading Alembic (a test keeps
 # it equal to Alembic's head).
-SCHEMA_REVISION = "0006"
+SCHEMA_REVISION = "0009_replicas_fencing"
+_MIGRATION_KEY = 0x5C4ED096
 
 
 class DatabaseURLError(ValueError):
@@ -52,6 +53,8 @@ class Database:
     async def migrate(self) -> None:
         """Apply every pending Alembic revision (a no-op on an up-to-date database)."""
         async with self.engine.begin() as connection:
+            if self.dialect == "postgresql":  # replicas starting together migrate one after the other
+                await connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_KEY})
             before, after = await connection.run_sync(_upgrade)
         if before != after:
             log.info("database schema migrated from %s to %s", before or "empty", after)

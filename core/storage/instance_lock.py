@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from core.storage.database import Database
 
 # Any constant works; it only has to be the same for every schedops on a PostgreSQL server.
-_ADVISORY_KEY = 0x5C4ED095
+ADVISORY_KEY = 0x5C4ED095
 
 
 class InstanceLockedError(RuntimeError):
@@ -41,7 +41,7 @@ class InstanceLock:
     async def release(self) -> None:
         if self._connection is not None:
             # The pool keeps the server session alive, so unlock explicitly (a dead process's session ends).
-            await self._connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": _ADVISORY_KEY})
+            await self._connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": ADVISORY_KEY})
             await self._connection.close()
             self._connection = None
         if self._file is not None:
@@ -52,7 +52,7 @@ class InstanceLock:
     async def _acquire_advisory(self) -> None:
         # Autocommit: holding the lock must not also hold a transaction (and its snapshot) open for days.
         connection = await (await self._db.engine.connect()).execution_options(isolation_level="AUTOCOMMIT")
-        got = await connection.scalar(text("SELECT pg_try_advisory_lock(:key)"), {"key": _ADVISORY_KEY})
+        got = await connection.scalar(text("SELECT pg_try_advisory_lock(:key)"), {"key": ADVISORY_KEY})
         if not got:
             await connection.close()
             raise InstanceLockedError("another schedops is already running against this PostgreSQL database")
@@ -70,7 +70,10 @@ class InstanceLock:
             handle.seek(0)
             holder = handle.read().strip() or "another process"
             handle.close()
-            raise InstanceLockedError(f"another schedops ({holder}) is already running against {database}") from None
+            raise InstanceLockedError(
+                f"another schedops ({holder}) is already running against {database}: SQLite allows one schedops "
+                "process; for replicas use PostgreSQL (see README, Deployment)"
+            ) from None
         handle.seek(0)
         handle.truncate()
         handle.write(f"pid {os.getpid()}\n")

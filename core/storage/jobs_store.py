@@ -114,6 +114,12 @@ class JobStore:
             count, newest = (await session.execute(select(func.count(), func.max(JobRow.updated_at)))).one()
             return int(count or 0), newest
 
+    async def stamps(self) -> dict[str, tuple[datetime, datetime | None]]:
+        """Each job's last change and persisted next fire time: what another replica polls to follow edits."""
+        async with self._db.session() as session:
+            rows = (await session.execute(select(JobRow.id, JobRow.updated_at, JobRow.next_run_time))).all()
+        return {job_id: (updated_at, next_run_time) for job_id, updated_at, next_run_time in rows}
+
     async def count(self) -> int:
         async with self._db.session() as session:
             return int(await session.scalar(select(func.count()).select_from(JobRow)) or 0)

@@ -6,11 +6,13 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, literal_column, select, update
+from sqlalchemy import delete, func, literal_column, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 
 from core.runs import FAILURE_STATUSES, ErrorClass, ExecutionResult, RunRecord, RunStatus, RunTrigger
 from core.storage.database import Database
-from core.storage.tables import RunRow
+from core.storage.tables import JobRow, RunRow
 
 _PURGE_BATCH = 5000
 _MS = timedelta(milliseconds=1)
@@ -18,6 +20,18 @@ _MS = timedelta(milliseconds=1)
 _FINISHED = [status.value for status in RunStatus if status.is_finished]
 # A literal, not a bound parameter: only then can SQLite prove the partial index ix_runs_running applies.
 _RUNNING = RunRow.status == literal_column("'running'")
+_SCHEDULED = RunRow.trigger == literal_column("'schedule'")
+
+
+class FireTakenError(RuntimeError):
+    """This (job, fire time) already has its row: another process that believed it led recorded it first
+    (the unique index ux_runs_schedule_fire is the fence)."""
+
+    def __init__(self, job_id: str, scheduled_at: datetime | None) -> None:
+        when = scheduled_at.isoformat() if scheduled_at else "?"
+        super().__init__(f"the fire of {job_id} at {when} is already recorded by another replica")
+        self.job_id = job_id
+        self.scheduled_at = scheduled_at
 
 
 class RunLookupError(LookupError):
@@ -59,6 +73,14 @@ def to_record(row: RunRow) -> RunRecord:
     )
 
 
+def _insert_new_fires(dialect: str) -> Any:
+    """INSERT into runs that skips a (job, fire time) already recorded, on either backend."""
+    build = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return build(RunRow).on_conflict_do_nothing(
+        index_elements=["job_id", "scheduled_at"], index_where=text("\"trigger\" = 'schedule'")
+    )
+
+
 class RunStore:
     def __init__(self, db: Database) -> None:
         self._db = db
@@ -95,8 +117,13 @@ class RunStore:
             fixit_plan_id=fixit_plan_id,
             error_message=error_message,
         )
-        async with self._db.session.begin() as session:
-            session.add(row)
+        try:
+            async with self._db.session.begin() as session:
+                session.add(row)
+        except IntegrityError:
+            if trigger is not RunTrigger.SCHEDULE:
+                raise
+            raise FireTakenError(job_id, scheduled_at) from None
         return to_record(row)
 
     async def add_missed(
@@ -107,22 +134,59 @@ class RunStore:
         now: datetime,
         message: str = "missed while schedops was not running",
     ) -> int:
+        """Record fire times as missed; one that already has its row (another replica ran or recorded it) is
+        left as it is. Returns how many were recorded."""
         rows = [
-            RunRow(
-                job_id=job_id,
-                trigger=RunTrigger.SCHEDULE.value,
-                attempt=1,
-                status=RunStatus.MISSED.value,
-                created_at=now,
-                scheduled_at=when,
-                error_message=message,
-            )
+            {
+                "job_id": job_id,
+                "trigger": RunTrigger.SCHEDULE.value,
+                "attempt": 1,
+                "status": RunStatus.MISSED.value,
+                "created_at": now,
+                "scheduled_at": when,
+                "error_message": message,
+            }
             for when in fire_times
         ]
-        if rows:
-            async with self._db.session.begin() as session:
-                session.add_all(rows)
-        return len(rows)
+        if not rows:
+            return 0
+        async with self._db.session.begin() as session:
+            result = await session.execute(_insert_new_fires(self._db.dialect).values(rows))
+        return int(result.rowcount)  # type: ignore[attr-defined]
+
+    async def last_fires(self) -> dict[str, datetime]:
+        """Each job's latest recorded fire time (ran, skipped or missed): one seek of ux_runs_schedule_fire
+        per job, never a scan of history."""
+        latest = (
+            select(func.max(RunRow.scheduled_at))
+            .where(RunRow.job_id == JobRow.id, _SCHEDULED)
+            .correlate(JobRow)
+            .scalar_subquery()
+        )
+        async with self._db.session() as session:
+            rows = (await session.execute(select(JobRow.id, latest))).all()
+        return {job_id: when for job_id, when in rows if when is not None}
+
+    async def withdraw(self, run_id: int, *, now: datetime, message: str) -> None:
+        """Turn a run recorded as running, but never started, into a missed fire with ``message``."""
+        async with self._db.session.begin() as session:
+            await session.execute(
+                update(RunRow)
+                .where(RunRow.id == run_id)
+                .values(
+                    status=RunStatus.MISSED.value,
+                    started_at=None,
+                    lateness_ms=None,
+                    finished_at=now,
+                    error_message=message,
+                )
+            )
+
+    async def running_count(self, job_id: str) -> int:
+        """Runs of ``job_id`` in progress in any process (served by the partial index ix_runs_running)."""
+        query = select(func.count()).where(_RUNNING, RunRow.job_id == job_id)
+        async with self._db.session() as session:
+            return int(await session.scalar(query) or 0)
 
     async def finish(self, run_id: int, outcome: ExecutionResult, *, now: datetime) -> RunRecord:
         async with self._db.session.begin() as session:

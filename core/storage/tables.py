@@ -142,6 +142,15 @@ class RunRow(Base):
             sqlite_where=text("status = 'running'"),
             postgresql_where=text("status = 'running'"),
         ),
+        # Fencing: one row per (job, fire time) of schedule-triggered runs (migration 0009_replicas_fencing).
+        Index(
+            "ux_runs_schedule_fire",
+            "job_id",
+            "scheduled_at",
+            unique=True,
+            sqlite_where=text("\"trigger\" = 'schedule'"),
+            postgresql_where=text("\"trigger\" = 'schedule'"),
+        ),
         Index(
             "ix_runs_retry_at",
             "retry_at",
@@ -236,3 +245,46 @@ class AlertRow(Base):
     recovered_run_id: Mapped[int | None] = mapped_column(RunId)
     recovered_after: Mapped[int | None] = mapped_column(Integer)
     resolved_at: Mapped[datetime | None]
+
+
+class ReplicaRow(Base):
+    """A running schedops process: its role (leader or standby) since when, and its last heartbeat."""
+
+    __tablename__ = "replicas"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    role: Mapped[str] = mapped_column(String(16))
+    role_since: Mapped[datetime]
+    started_at: Mapped[datetime]
+    heartbeat_at: Mapped[datetime]
+    # The last heartbeat this replica sent as leader: the sitrep's "has anyone led in the last 30 s".
+    led_at: Mapped[datetime | None]
+
+    __table_args__ = (Index("ix_replicas_heartbeat_at", "heartbeat_at"),)
+
+
+class RunRequestRow(Base):
+    """A run asked for on a standby, carried out by the leader: claimed by one conditional UPDATE."""
+
+    __tablename__ = "run_requests"
+
+    id: Mapped[int] = mapped_column(RunId, primary_key=True, autoincrement=True)
+    job_id: Mapped[str] = mapped_column(String(64))
+    trigger: Mapped[str] = mapped_column(String(16))
+    requested_by: Mapped[str | None] = mapped_column(String(64))
+    fixit_plan_id: Mapped[str | None] = mapped_column(String(36))
+    created_at: Mapped[datetime]
+    claimed_at: Mapped[datetime | None]
+    run_id: Mapped[int | None] = mapped_column(RunId)
+    error: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (
+        Index(
+            "ix_run_requests_unclaimed",
+            "id",
+            sqlite_where=text("claimed_at IS NULL"),
+            postgresql_where=text("claimed_at IS NULL"),
+        ),
+    )

@@ -23,6 +23,7 @@ class ReadinessFacts:
     scheduler_running: bool
     database_error: str | None = None
     slack_connected: bool | None = None
+    role: str = "leader"  # a standby is ready too: it serves Slack and HTTP, and fires once it leads
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +35,7 @@ class Reason:
 def readiness(facts: ReadinessFacts) -> tuple[bool, list[Reason]]:
     """Ready when nothing is wrong; otherwise every reason, in the sitrep's order (scheduler, database), then Slack."""
     reasons: list[Reason] = []
-    if not facts.scheduler_running:
+    if not facts.scheduler_running and facts.role == "leader":
         reasons.append(Reason(ReasonCode.SCHEDULER_STOPPED.value, "The scheduler is not running: no job will fire."))
     if facts.database_error is not None:
         text = f"The database cannot be reached: {facts.database_error}"
@@ -45,7 +46,11 @@ def readiness(facts: ReadinessFacts) -> tuple[bool, list[Reason]]:
     return not reasons, reasons
 
 
-def readiness_body(ok: bool, reasons: list[Reason]) -> dict[str, Any]:
+def readiness_body(ok: bool, reasons: list[Reason], role: str = "leader") -> dict[str, Any]:
     """The JSON body of /readyz."""
     status = HealthLevel.HEALTHY if ok else HealthLevel.UNHEALTHY
-    return {"status": status.value, "reasons": [{"code": reason.code, "text": reason.text} for reason in reasons]}
+    return {
+        "status": status.value,
+        "role": role,
+        "reasons": [{"code": reason.code, "text": reason.text} for reason in reasons],
+    }

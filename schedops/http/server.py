@@ -48,6 +48,7 @@ class HealthServer:
         engine: Engine,
         metrics: Metrics,
         slack_connected: Callable[[], bool] | None = None,
+        role: Callable[[], str] = lambda: "leader",
         ping_timeout: float = PING_TIMEOUT,
     ) -> None:
         self.host = host
@@ -56,6 +57,7 @@ class HealthServer:
         self._engine = engine
         self._metrics = metrics
         self._slack_connected = slack_connected
+        self._role = role
         self._ping_timeout = ping_timeout
         self._runner: web.AppRunner | None = None
 
@@ -85,6 +87,7 @@ class HealthServer:
             scheduler_running=self._engine.running,
             database_error=await self._database_error(),
             slack_connected=None if self._slack_connected is None else self._slack_connected(),
+            role=self._role(),
         )
 
     def _app(self) -> web.Application:
@@ -98,8 +101,9 @@ class HealthServer:
         return web.json_response({"status": "ok"})
 
     async def _readyz(self, _request: web.Request) -> web.Response:
-        ok, reasons = readiness(await self.facts())
-        return web.json_response(readiness_body(ok, reasons), status=200 if ok else 503)
+        facts = await self.facts()
+        ok, reasons = readiness(facts)
+        return web.json_response(readiness_body(ok, reasons, facts.role), status=200 if ok else 503)
 
     async def _metrics_page(self, _request: web.Request) -> web.Response:
         # The content type carries a charset, which aiohttp's content_type argument refuses: set the header.

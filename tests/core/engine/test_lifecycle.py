@@ -51,7 +51,10 @@ async def test_it_catches_up_once_within_grace_and_records_older_misses(
 
     runs = await engine.runs.recent("every-minute")
     missed = sorted(r.scheduled_at for r in runs if r.status is RunStatus.MISSED)  # type: ignore[type-var]
-    assert missed == [due, due + timedelta(minutes=1)]
+    # Older than the grace: missed; within it, before the one catch-up run: recorded as coalesced into it.
+    assert missed == [due, due + timedelta(minutes=1), due + timedelta(minutes=2)]
+    coalesced = [r for r in runs if r.error_message and "coalesced into the catch-up run" in r.error_message]
+    assert [r.scheduled_at for r in coalesced] == [due + timedelta(minutes=2)]
     [caught_up] = [r for r in runs if r.status is not RunStatus.MISSED]
     assert caught_up.scheduled_at == due + timedelta(minutes=3) and caught_up.trigger is RunTrigger.SCHEDULE
     assert engine.next_fire("every-minute") == due + timedelta(minutes=4)

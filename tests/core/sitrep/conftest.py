@@ -4,7 +4,7 @@ exactly the times a scenario needs. Standing cast: alice asks, bob pauses, carol
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -20,12 +20,14 @@ from core.storage.tables import ApprovalRow, RunRow
 from tests.support.clock import ManualClock
 
 _NOT_STARTED = {RunStatus.SKIPPED, RunStatus.MISSED}
+_TICK = timedelta(microseconds=1)
 
 
 @dataclass
 class Seed:
     db: Database
     now: datetime
+    _fires: set[tuple[str, datetime | None]] = field(default_factory=set)
 
     async def job(
         self,
@@ -65,6 +67,12 @@ class Seed:
         status = RunStatus(status)
         created = at if at is not None else self.now - (ago or timedelta(minutes=1))
         scheduled = scheduled_at or (created - late if trigger == "schedule" else None)
+        # One row per (job, fire time) of scheduled runs (the replicas' fence): a second run made at the same
+        # moment is made a microsecond later.
+        while trigger == "schedule" and (job_id, scheduled) in self._fires:
+            created, scheduled = created + _TICK, scheduled + _TICK  # type: ignore[operator]
+        if trigger == "schedule":
+            self._fires.add((job_id, scheduled))
         started = None if status in _NOT_STARTED else created
         finished = (
             None

@@ -16,6 +16,8 @@ SLACK = Reason("slack_disconnected", "Slack is configured but not connected: com
         (ReadinessFacts(scheduler_running=True, slack_connected=True), True, []),
         (ReadinessFacts(scheduler_running=True, slack_connected=None), True, []),
         (ReadinessFacts(scheduler_running=False), False, [SCHEDULER]),
+        # A standby does not fire, yet serves Slack and HTTP: it is ready.
+        (ReadinessFacts(scheduler_running=False, role="standby"), True, []),
         (ReadinessFacts(scheduler_running=True, database_error="no answer within 2s."), False, [DATABASE]),
         (ReadinessFacts(scheduler_running=True, slack_connected=False), False, [SLACK]),
         (
@@ -30,8 +32,13 @@ def test_readiness(facts: ReadinessFacts, ready: bool, reasons: list[Reason]) ->
 
 
 def test_the_body_uses_the_sitreps_health_words() -> None:
-    assert readiness_body(True, []) == {"status": "healthy", "reasons": []}
+    assert readiness_body(True, []) == {"status": "healthy", "role": "leader", "reasons": []}
     assert readiness_body(False, [SCHEDULER]) == {
         "status": "unhealthy",
+        "role": "leader",
         "reasons": [{"code": "scheduler_stopped", "text": SCHEDULER.text}],
     }
+
+
+def test_the_body_names_the_replicas_role() -> None:
+    assert readiness_body(True, [], "standby")["role"] == "standby"

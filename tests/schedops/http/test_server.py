@@ -65,7 +65,7 @@ async def test_healthz_answers_ok(serve: ServerFactory, client: aiohttp.ClientSe
 
 async def test_readyz_is_healthy_when_everything_works(serve: ServerFactory, client: aiohttp.ClientSession) -> None:
     server = await serve()
-    assert await get(client, server, "/readyz") == (200, {"status": "healthy", "reasons": []})
+    assert await get(client, server, "/readyz") == (200, {"status": "healthy", "role": "leader", "reasons": []})
 
 
 async def test_readyz_is_unhealthy_once_the_engine_shuts_down(
