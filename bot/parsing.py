@@ -124,10 +124,12 @@ def _fixit_option(option: str, value: str, values: dict[str, object], job_ids: l
         values["max_retries"] = int(value)
     else:
         try:
-            window = parse_duration(value)
-        except DurationError:
+            window = parse_duration(value, maximum=MAX_WINDOW)
+        except DurationError as error:
+            if error.too_long:
+                raise ParseError("`--window` must be between 1m and 30d", FIXIT_USAGE) from None
             raise ParseError(f"`--window {_shown(value)}` is not a duration like 6h, 24h or 7d", FIXIT_USAGE) from None
-        if not timedelta(minutes=1) <= window <= MAX_WINDOW:
+        if window < timedelta(minutes=1):
             raise ParseError("`--window` must be between 1m and 30d", FIXIT_USAGE)
         values["window"] = window
 

@@ -15,13 +15,22 @@ from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from dotenv import dotenv_values
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-from core.durations import DurationError, parse_duration
+from core.durations import MAX_DURATION, DurationError, parse_duration
 
 # Secrets may also be read from a file named by VARIABLE_FILE (Docker / Kubernetes secrets).
 SECRET_VARIABLES = ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SCHEDOPS_SIGNING_SECRET", "DATABASE_URL")
+
+
+# The longest each duration setting may be: finite, and far beyond any sensible value.
+_DURATION_BOUNDS = {
+    "run_retention": MAX_DURATION,
+    "misfire_grace": timedelta(days=30),
+    "shutdown_timeout": timedelta(hours=1),
+    "approval_ttl": timedelta(days=30),
+}
 
 
 class ConfigError(Exception):
@@ -80,9 +89,9 @@ class Settings(BaseSettings):
 
     @field_validator("run_retention", "misfire_grace", "shutdown_timeout", "approval_ttl", mode="before")
     @classmethod
-    def _duration(cls, value: Any) -> timedelta:
+    def _duration(cls, value: Any, info: ValidationInfo) -> timedelta:
         try:
-            return parse_duration(value)
+            return parse_duration(value, maximum=_DURATION_BOUNDS[str(info.field_name)])
         except DurationError as error:
             raise ValueError(str(error)) from None
 

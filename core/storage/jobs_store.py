@@ -12,6 +12,7 @@ from typing import Literal
 from sqlalchemy import delete, func, select, update
 
 from core.jobs.spec import JobSpec, job_to_data, parse_job
+from core.jobs.triggers import check_schedulable
 from core.storage.database import Database
 from core.storage.tables import JobRow
 
@@ -119,8 +120,10 @@ class JobStore:
         """Create or replace the definition; pause state and history are kept. A changed schedule (or a
         job enabled or disabled) forgets the stored next run time, so the engine works it out anew rather
         than catching up on fire times of a schedule that no longer applies. ``create_only`` makes an
-        existing id an IntegrityError."""
+        existing id an IntegrityError. A definition without a representable first fire time raises
+        UnschedulableJobError and nothing is stored."""
         async with self._db.session.begin() as session:
+            check_schedulable(spec, now)
             row = None if create_only else await session.get(JobRow, spec.id, with_for_update=True)
             if row is None:
                 row = JobRow(id=spec.id, paused=False, created_at=now, source=source)
