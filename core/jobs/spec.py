@@ -7,6 +7,7 @@ import functools
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
@@ -63,6 +64,23 @@ def _cron_problem(expression: str) -> str | None:
         cron_trigger(expression, UTC)
     except CronError as error:
         return str(error)
+    return None
+
+
+def url_problem(url: str) -> str | None:
+    """Why ``url`` cannot be called (scheme, host, port, characters), or None. Never shown in full: a URL
+    may carry a credential."""
+    if not re.fullmatch(r"https?://\S+", url) or any(ord(char) < 0x20 or ord(char) == 0x7F for char in url):
+        return "url must start with http:// or https:// and hold no spaces or control characters"
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as error:  # "Port out of range 0-65535", "Invalid IPv6 URL", a port that is not a number
+        return f"url is not a valid URL: {str(error).lower() or 'cannot be read'}"
+    if not parts.hostname:
+        return "url must name a host, e.g. https://example.com/path"
+    if port == 0:
+        return "url port must be from 1 to 65535"
     return None
 
 
@@ -206,8 +224,9 @@ class HttpJob(_JobBase):
     @field_validator("url")
     @classmethod
     def _http_url(cls, value: str) -> str:
-        if not re.match(r"^https?://[^\s/]+", value):
-            raise ValueError(f"url must start with http:// or https:// and name a host, got {value!r}")
+        problem = url_problem(value)
+        if problem is not None:
+            raise ValueError(problem)
         return value
 
     @field_validator("method", mode="before")
