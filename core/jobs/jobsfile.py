@@ -45,6 +45,7 @@ _NESTED_FIELDS = {
     "schedule": sorted({*CronSchedule.model_fields, *IntervalSchedule.model_fields, *OnceSchedule.model_fields}),
     "retries": sorted(RetryPolicy.model_fields),
 }
+MAX_DEPTH = 32
 _ID_RULE = "must be 1-64 characters of a-z, 0-9, '_', '.' or '-', starting with a letter or digit"
 
 
@@ -87,6 +88,10 @@ def parse_jobs_document(text: str, source_name: str) -> list[JobSpec]:
 
 def _load_yaml(text: str, problems: list[str]) -> Any:
     try:
+        problem = _structure_problem(text)
+        if problem is not None:
+            problems.append(problem)
+            return None
         root = yaml.compose(text, Loader=yaml.SafeLoader)
         # safe_load keeps the last of two equal keys; a repeated "schedule:" or "jobs:" must not pass unnoticed.
         problems.extend(_duplicate_keys(root, set()) if root is not None else ())
@@ -94,6 +99,25 @@ def _load_yaml(text: str, problems: list[str]) -> Any:
     except yaml.YAMLError as error:
         problems.append(_describe_yaml_error(error))
         return None
+
+
+def _structure_problem(text: str) -> str | None:
+    """Aliases or nesting a jobs file never needs, found from the parser's events (which, unlike composing,
+    does not recurse): an alias can expand a few hundred bytes into gigabytes once stored (a "billion
+    laughs"), and deep nesting exhausts the recursion of everything that walks the document."""
+    depth = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.AliasEvent):
+            line = event.start_mark.line + 1 if event.start_mark else "?"
+            return f"line {line}: YAML aliases (*{event.anchor}) are not allowed in a jobs file; write the value out"
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                line = event.start_mark.line + 1 if event.start_mark else "?"
+                return f"line {line}: nested more than {MAX_DEPTH} levels deep; a jobs file never needs that"
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+    return None
 
 
 def _describe_yaml_error(error: yaml.YAMLError) -> str:
