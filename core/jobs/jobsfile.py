@@ -46,6 +46,9 @@ _NESTED_FIELDS = {
     "retries": sorted(RetryPolicy.model_fields),
 }
 MAX_DEPTH = 32
+# Aliases may expand the written document at most tenfold (plus a little for small files).
+MAX_EXPANSION = 10
+MAX_NODES = 10_000
 _ID_RULE = "must be 1-64 characters of a-z, 0-9, '_', '.' or '-', starting with a letter or digit"
 
 
@@ -88,11 +91,12 @@ def parse_jobs_document(text: str, source_name: str) -> list[JobSpec]:
 
 def _load_yaml(text: str, problems: list[str]) -> Any:
     try:
-        problem = _structure_problem(text)
+        problem = _depth_problem(text)
+        root = None if problem else yaml.compose(text, Loader=yaml.SafeLoader)
+        problem = problem or (_expansion_problem(root) if root is not None else None)
         if problem is not None:
             problems.append(problem)
             return None
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
         # safe_load keeps the last of two equal keys; a repeated "schedule:" or "jobs:" must not pass unnoticed.
         problems.extend(_duplicate_keys(root, set()) if root is not None else ())
         return None if problems else yaml.safe_load(text)
@@ -101,15 +105,11 @@ def _load_yaml(text: str, problems: list[str]) -> Any:
         return None
 
 
-def _structure_problem(text: str) -> str | None:
-    """Aliases or nesting a jobs file never needs, found from the parser's events (which, unlike composing,
-    does not recurse): an alias can expand a few hundred bytes into gigabytes once stored (a "billion
-    laughs"), and deep nesting exhausts the recursion of everything that walks the document."""
+def _depth_problem(text: str) -> str | None:
+    """Nesting a jobs file never needs, found from the parser's events (which, unlike composing, do not
+    recurse): 20,000 nested brackets would exhaust the recursion of everything that walks the document."""
     depth = 0
     for event in yaml.parse(text, Loader=yaml.SafeLoader):
-        if isinstance(event, yaml.AliasEvent):
-            line = event.start_mark.line + 1 if event.start_mark else "?"
-            return f"line {line}: YAML aliases (*{event.anchor}) are not allowed in a jobs file; write the value out"
         if isinstance(event, yaml.CollectionStartEvent):
             depth += 1
             if depth > MAX_DEPTH:
@@ -118,6 +118,43 @@ def _structure_problem(text: str) -> str | None:
         elif isinstance(event, yaml.CollectionEndEvent):
             depth -= 1
     return None
+
+
+def _expansion_problem(root: yaml.Node) -> str | None:
+    """Anchors may repeat a value (a shared base job), never multiply it: a few hundred bytes of aliases of
+    aliases expand into gigabytes once loaded and stored (a "billion laughs"). Counted on the composed graph,
+    each node once, so the count itself stays cheap."""
+    sizes: dict[int, int] = {}
+    try:
+        expanded = _expanded_size(root, sizes, set())
+    except _Cyclic as cycle:
+        return f"line {cycle.line}: a YAML alias refers to a value that contains it"
+    except RecursionError:
+        return f"aliases nest more than {MAX_DEPTH} levels deep; a jobs file never needs that"
+    if expanded > MAX_EXPANSION * len(sizes) + MAX_NODES:
+        return f"YAML aliases expand this file to {expanded:,} values; repeat values, do not multiply them"
+    return None
+
+
+class _Cyclic(Exception):
+    def __init__(self, line: int) -> None:
+        self.line = line
+
+
+def _expanded_size(node: yaml.Node, sizes: dict[int, int], open_nodes: set[int]) -> int:
+    if id(node) in sizes:
+        return sizes[id(node)]
+    if id(node) in open_nodes:
+        raise _Cyclic(node.start_mark.line + 1)
+    open_nodes.add(id(node))
+    size = 1
+    if isinstance(node, yaml.SequenceNode):
+        size += sum(_expanded_size(item, sizes, open_nodes) for item in node.value)
+    elif isinstance(node, yaml.MappingNode):
+        size += sum(_expanded_size(k, sizes, open_nodes) + _expanded_size(v, sizes, open_nodes) for k, v in node.value)
+    open_nodes.discard(id(node))
+    sizes[id(node)] = size
+    return size
 
 
 def _describe_yaml_error(error: yaml.YAMLError) -> str:

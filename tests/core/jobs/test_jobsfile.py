@@ -181,7 +181,7 @@ def test_it_refuses_unknown_top_level_keys() -> None:
             '(quote values that start with *, e.g. cron: "*/5 * * * *")',
         ),
         ("jobs: []\n---\njobs: []\n", "jobs.yml: line 2: bad YAML: expected a single document in the stream, but"),
-        ("jobs: [*nowhere]\n", "jobs.yml: line 1: YAML aliases (*nowhere) are not allowed in a jobs file"),
+        ("jobs: [*nowhere]\n", "jobs.yml: line 1: bad YAML: found undefined alias 'nowhere'"),
         (
             "jobs: !!python/object/apply:os.system [echo pwned]\n",
             "jobs.yml: line 1: bad YAML: could not determine a constructor for the tag",
