@@ -51,6 +51,7 @@ async def serve(settings: Settings, specs: list[JobSpec] | None) -> None:
         await services.engine.start()
         health = HealthServer(
             settings.port,
+            settings.http_host,
             db=services.db,
             engine=services.engine,
             metrics=services.metrics,
