@@ -8,7 +8,7 @@ Nothing here raises: a definition stored before URLs were fully validated must s
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from core.jobs.spec import HttpJob, JobSpec, PythonJob, ShellJob, job_to_data
 
@@ -62,3 +62,57 @@ def redacted_job_data(spec: JobSpec) -> dict[str, Any]:
         if spec.body is not None:
             data["body"] = HIDDEN
     return data
+
+
+# Shorter values ("1", "yes") are not credentials, and masking them would garble every line of output.
+MIN_SECRET_LENGTH = 4
+
+
+def secret_values(spec: JobSpec) -> list[str]:
+    """The values of ``spec`` that may be credentials, longest first: environment, header, body and kwargs
+    values, the URL's user name, password and query values, and the path of a secret-bearing URL."""
+    values: list[str] = []
+    if isinstance(spec, ShellJob):
+        values += spec.env.values()
+    if isinstance(spec, PythonJob):
+        values += _leaves(spec.kwargs)
+    if isinstance(spec, HttpJob):
+        for value in spec.headers.values():
+            values.append(value)
+            values += value.split()[1:]  # the token of "Bearer <token>"
+        values += _leaves(spec.body)
+        values += _url_secrets(spec.url)
+    unique = {value for value in values if len(value) >= MIN_SECRET_LENGTH}
+    return sorted(unique, key=len, reverse=True)
+
+
+def mask_secrets(text: str | None, spec: JobSpec) -> str | None:
+    """``text`` (a run's output or error) with every secret value of ``spec`` replaced by ``[hidden]``."""
+    if not text:
+        return text
+    for value in secret_values(spec):
+        text = text.replace(value, HIDDEN)
+    return text
+
+
+def _leaves(value: Any) -> list[str]:
+    if isinstance(value, dict):
+        return [leaf for item in value.values() for leaf in _leaves(item)]
+    if isinstance(value, list):
+        return [leaf for item in value for leaf in _leaves(item)]
+    if value is None or isinstance(value, bool):
+        return []
+    return [str(value)]
+
+
+def _url_secrets(url: str) -> list[str]:
+    try:
+        parts = urlsplit(url)
+        values = [parts.username or "", parts.password or ""]
+        values += [pair.partition("=")[2] for pair in parts.query.split("&")]
+        if secret_path(parts.hostname or ""):
+            values.append(parts.path)
+            values += parts.path.strip("/").split("/")[1:]
+    except ValueError:
+        return []
+    return [form for value in values if value for form in (value, unquote(value))]
