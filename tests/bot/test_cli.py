@@ -97,7 +97,7 @@ def test_a_busy_port_is_one_clear_line(workdir: Path) -> None:
         port = busy.getsockname()[1]
         result = schedops(workdir, "run", env={"PORT": str(port)})
     assert result.returncode == 1
-    assert f"cannot listen on 0.0.0.0:{port}" in result.stderr and "Traceback" not in result.stderr
+    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_a_second_scheduler_on_the_same_database_refuses_to_start(workdir: Path) -> None:

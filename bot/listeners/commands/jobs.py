@@ -9,6 +9,7 @@ from bot.context import BotContext, Respond
 from bot.parsing import JOBS_USAGE, JobsRequest, ParseError, parse_jobs
 from bot.views.common import error_message, unknown_job_message
 from bot.views.jobs import export_message, history_message, job_detail_message, jobs_help, jobs_list_message
+from core.access import audit_read, may_read_output, output_refusal
 from core.approvals import ActionRequest
 from core.jobs.export import export_jobs_yaml
 
@@ -46,18 +47,31 @@ async def _answer(ctx: BotContext, request: JobsRequest, command: dict[str, Any]
         await acting.submit(ctx, change, actor=actor, channel_id=channel, respond=respond, usage=JOBS_USAGE)
     elif request.action in {"new", "edit"}:
         await job_forms.open_form(ctx, command["trigger_id"], channel, request.job_id, respond)
+    elif request.action == "export":
+        await respond(**await _export(ctx, actor, channel))
     else:
         await respond(**await _look(ctx, request))
+
+
+async def _export(ctx: BotContext, actor: str, channel: str) -> dict[str, Any]:
+    allowed = may_read_output(actor, ctx.settings)
+    await audit_read(
+        ctx.services.db, at=ctx.clock(), reader=actor, what="jobs.export", target=None, channel_id=channel,
+        allowed=allowed,
+    )  # fmt: skip
+    if not allowed:
+        return dict(error_message(output_refusal(ctx.settings), JOBS_USAGE))
+    # Chat is no place for credentials: env and header values, bodies, kwargs and URL secrets are hidden
+    # here; `schedops jobs export` on the server gives the complete file.
+    return dict(
+        export_message(export_jobs_yaml([job.spec for job in await ctx.services.engine.jobs.list()], redact=True))
+    )
 
 
 async def _look(ctx: BotContext, request: JobsRequest) -> dict[str, Any]:
     jobs = ctx.services.engine.jobs
     if request.action == "list":
         return await job_list_page(ctx, request.number or 1)
-    if request.action == "export":
-        # Chat is no place for credentials: env and header values, bodies and URL secrets are hidden here;
-        # `schedops jobs export` on the server gives the complete file.
-        return dict(export_message(export_jobs_yaml([job.spec for job in await jobs.list()], redact=True)))
     assert request.job_id is not None
     job = await jobs.get(request.job_id)
     if job is None:
