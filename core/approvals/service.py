@@ -10,7 +10,14 @@ from typing import Any
 
 from core import audit
 from core.abc import JobControl
-from core.approvals.errors import AlreadyDecided, ApprovalExpired, ApprovalRefused, BadToken
+from core.approvals.errors import (
+    AlreadyDecided,
+    ApprovalExpired,
+    ApprovalRefused,
+    BadToken,
+    TooManyOpenRequests,
+    WrongMessage,
+)
 from core.approvals.model import ActionRequest, Approval, ApprovalStatus, Decision
 from core.approvals.perform import FixitRunner, describe_error, perform
 from core.approvals.policy import Direct, NeedsApproval, check_decider, decide_route
@@ -82,8 +89,15 @@ class ApprovalService:
         raise route.refusal
 
     async def request_approval(self, request: ActionRequest, *, actor: str, channel_id: str | None = None) -> Approval:
-        """Record a pending request that expires after SCHEDOPS_APPROVAL_TTL."""
+        """Record a pending request that expires after SCHEDOPS_APPROVAL_TTL. Raises TooManyOpenRequests
+        (audited) when ``actor`` already has SCHEDOPS_MAX_OPEN_REQUESTS pending: one member cannot flood the
+        approvers' channel."""
         now = self._clock()
+        limit = self._settings.max_open_requests
+        if await self.store.count_open(actor, now=now) >= limit:
+            refusal = TooManyOpenRequests(limit)
+            await self._audit_refusal(refusal, actor, channel_id, action=request.action.value, target=request.target)
+            raise refusal
         # Whole seconds: the tokens carry the expiry in seconds, and both must agree.
         expires_at = (now + self._settings.approval_ttl).replace(microsecond=0)
         approval = await self.store.add(
@@ -116,11 +130,16 @@ class ApprovalService:
 
     # -- deciding ----------------------------------------------------------------------------------------
 
-    async def decide(self, token: str, *, actor: str, channel_id: str | None = None) -> Approval:
+    async def decide(
+        self, token: str, *, actor: str, channel_id: str | None = None, message: tuple[str, str] | None = None
+    ) -> Approval:
         """Apply the decision in ``token`` on behalf of ``actor``, then carry out an approval once.
 
+        ``message`` (channel, ts) is where the button was clicked: a request posted elsewhere is refused
+        (WrongMessage), so a token copied onto another request's message can neither decide nor overwrite it.
         Returns the request as it ended (denied, executed or failed). Raises an ApprovalRefused subclass:
-        BadToken, ApprovalExpired, AlreadyDecided, NotAnApprover, OwnRequest or ApprovalLookupError.
+        BadToken, ApprovalExpired, AlreadyDecided, NotAnApprover, OwnRequest, WrongMessage or
+        ApprovalLookupError.
         """
         now = self._clock()
         target: str | None = None
@@ -128,6 +147,8 @@ class ApprovalService:
             signed = await self._verify(token, now)
             target = _target(signed.approval_id)
             approval = await self.store.get(signed.approval_id)
+            if not _posted_at(approval, message):
+                raise WrongMessage(approval.id)
             refusal = check_decider(actor, approval, self._settings)
             if refusal is not None:
                 raise refusal
@@ -269,6 +290,14 @@ class ApprovalService:
             outcome=outcome,
             detail=detail,
         )
+
+
+def _posted_at(approval: Approval, message: tuple[str, str] | None) -> bool:
+    """Whether a click on ``message`` may decide ``approval``: yes when either is unknown (a request not yet
+    posted, a click from no message), else only on the request's own message."""
+    if message is None or approval.message_ts is None:
+        return True
+    return (approval.channel_id, approval.message_ts) == message
 
 
 def _target(approval_id: str) -> str:

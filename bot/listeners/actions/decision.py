@@ -28,7 +28,12 @@ async def _decide(ctx: BotContext, body: dict[str, Any], token: str, respond: Re
     approval_id = ctx.approvals.approval_id_of(token)
     deciding.set(Deciding(approval_id, message) if message and approval_id else None)
     try:
-        approval = await ctx.approvals.decide(token, actor=actor, channel_id=message.channel if message else None)
+        approval = await ctx.approvals.decide(
+            token,
+            actor=actor,
+            channel_id=message.channel if message else None,
+            message=(message.channel, message.ts) if message else None,
+        )
     except ApprovalRefused as refusal:
         await respond(response_type="ephemeral", replace_original=False, **refusal_message(refusal))
         return
