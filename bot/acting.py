@@ -14,7 +14,7 @@ from bot.views.jobs import job_done_message
 from core.approvals import ActedDirectly, ActionRequest, Approval, ApprovalAction, ApprovalRefused, Decision
 from core.fixit.describe import describe_plan, describe_result
 from core.fixit.model import FixitResult
-from core.sitrep.describe import describe_job
+from core.sitrep.describe import describe_job, describe_schedule
 
 log = logging.getLogger(__name__)
 
@@ -92,9 +92,14 @@ async def describe_request(ctx: BotContext, approval: Approval) -> list[str]:
     request = approval.request
     if request.action is ApprovalAction.FIXIT and request.plan_id:
         return describe_plan((await ctx.plans.get_plan(request.plan_id)).plan).splitlines()
+    if request.action is ApprovalAction.UPDATE_JOB and request.base_version is not None:
+        job = await ctx.services.engine.jobs.get(request.job_id or "")
+        schedule = [f"Schedule now: {describe_schedule(job.spec, ctx.default_timezone)}"] if job else []
+        return [request.describe(), *schedule, "Changes:", *(request.diff or ["(none)"])]
     if request.action in {ApprovalAction.ADD_JOB, ApprovalAction.UPDATE_JOB}:
         spec = request.spec
-        return [request.describe(), *describe_job(spec, default_misfire_grace=ctx.settings.misfire_grace)]
+        when = f"Schedule: {describe_schedule(spec, ctx.default_timezone)}"
+        return [request.describe(), when, *describe_job(spec, default_misfire_grace=ctx.settings.misfire_grace)]
     return [request.describe()]
 
 

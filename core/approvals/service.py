@@ -15,6 +15,7 @@ from core.approvals.errors import (
     ApprovalExpired,
     ApprovalRefused,
     BadToken,
+    JobChanged,
     TooManyOpenRequests,
     WrongMessage,
 )
@@ -26,9 +27,11 @@ from core.approvals.tokens import DecisionToken, decision_signer, parse_decision
 from core.audit import AuditOutcome
 from core.clock import Clock, utc_now
 from core.config import Settings
+from core.jobs.changes import version_of
 from core.secrets import signing_secret
 from core.signing import BadSignature, SignatureExpired, Signer
 from core.storage.database import Database
+from core.storage.jobs_store import JobStore
 
 log = logging.getLogger(__name__)
 
@@ -226,7 +229,8 @@ class ApprovalService:
         request = approval.request
         detail = f"approval {approval.id}, approved by {decider}"
         try:
-            outcome = await perform(request, actor=decider, control=self._control, run_fixit=self._run_fixit)
+            resolved = await self._resolved(request)
+            outcome = await perform(resolved, actor=decider, control=self._control, run_fixit=self._run_fixit)
         except Exception as error:  # an approved action must end as executed or failed, whatever went wrong
             log.warning("approval %s: %s failed: %s", approval.id, request.describe(), describe_error(error))
             outcome = {"error": describe_error(error)}
@@ -240,13 +244,25 @@ class ApprovalService:
 
     async def _perform_direct(self, request: ActionRequest, actor: str, channel_id: str | None) -> Any:
         try:
-            outcome = await perform(request, actor=actor, control=self._control, run_fixit=self._run_fixit)
+            resolved = await self._resolved(request)
+            outcome = await perform(resolved, actor=actor, control=self._control, run_fixit=self._run_fixit)
         except Exception as error:
             failure = f"direct (admin): {describe_error(error)}"
             await self._record(actor, request.action.value, request.target, channel_id, AuditOutcome.FAILED, failure)
             raise
         await self._record(actor, request.action.value, request.target, channel_id, AuditOutcome.OK, "direct (admin)")
         return outcome
+
+    async def _resolved(self, request: ActionRequest) -> ActionRequest:
+        """An edit stored as a change, applied to the job as it is now; JobChanged if the job is no longer
+        at the version the edit was made against."""
+        if request.base_version is None:
+            return request
+        job_id = request.job_id or ""
+        current = await JobStore(self._db).require(job_id)
+        if version_of(current.spec) != request.base_version:
+            raise JobChanged(job_id)
+        return request.applied_to(current.spec)
 
     # -- audit -------------------------------------------------------------------------------------------
 
