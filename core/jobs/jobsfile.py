@@ -158,8 +158,11 @@ def _expanded_size(node: yaml.Node, sizes: dict[int, int], open_nodes: set[int])
 
 
 def _describe_yaml_error(error: yaml.YAMLError) -> str:
+    if isinstance(error, yaml.reader.ReaderError):
+        character = f"#x{error.character:04x}" if isinstance(error.character, int) else repr(error.character)
+        return f"bad YAML: {error.reason} {character} at character {error.position + 1}"
     if not isinstance(error, yaml.MarkedYAMLError) or error.problem_mark is None:
-        return f"bad YAML: {error}"
+        return "bad YAML: " + " ".join(str(error).split())  # one line, whatever PyYAML wrote
     line = error.problem_mark.line + 1
     message = f"line {line}: bad YAML: {error.problem}"
     if error.context and not error.context.startswith("while"):
