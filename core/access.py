@@ -57,3 +57,21 @@ async def audit_read(
         outcome=AuditOutcome.OK if allowed else AuditOutcome.REFUSED,
         detail=None if allowed else "not among SCHEDOPS_OUTPUT_READERS",
     )
+
+
+def outsider_kind(user: dict[str, object], home_team: str | None) -> str | None:
+    """``guest`` for a Slack guest (single- or multi-channel), ``external`` for someone from another
+    organisation (Slack Connect), None for a full member; ``user`` is users.info's user object."""
+    if user.get("is_restricted") or user.get("is_ultra_restricted"):
+        return "guest"
+    if user.get("is_stranger") or (home_team is not None and user.get("team_id") not in (None, home_team)):
+        return "external"
+    return None
+
+
+def outsider_refusal(kind: str | None, settings: Settings) -> str | None:
+    """Why an outsider may not use schedops here, or None (a member, or SCHEDOPS_ALLOW_GUESTS is on)."""
+    if kind is None or settings.allow_guests:
+        return None
+    who = "guests" if kind == "guest" else "people from other organisations"
+    return f"schedops is not available to {who} in this workspace (SCHEDOPS_ALLOW_GUESTS is off)."
