@@ -80,3 +80,12 @@ async def test_a_job_whose_first_fire_time_overflows_is_not_stored(db: Database)
     with pytest.raises(UnschedulableJobError):
         await store.save(endless_interval_job(), now=NOW, actor="U1", source="api")
     assert await store.get("j") is None
+
+
+def test_the_sitrep_reads_a_stored_endless_timeout_as_the_longest_allowed() -> None:
+    from core.durations import A_YEAR
+    from core.sitrep.catalogue import timeout_of
+
+    assert timeout_of("3000000d") == A_YEAR
+    assert timeout_of("inf") == A_YEAR
+    assert timeout_of("5m") == timedelta(minutes=5)
