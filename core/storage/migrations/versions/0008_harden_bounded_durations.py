@@ -13,6 +13,7 @@ and can be scheduled. Self-contained on purpose: a migration must not change whe
 import json
 import math
 import re
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import op
@@ -37,7 +38,7 @@ _UNITS = {'s': 1, 'm': 60, 'h': 3600, 'd': _DAY, 'w': 7 * _DAY}
 _PART = re.compile(r'(\d+(?:\.\d+)?)([smhdw])')
 
 
-def _seconds(value):
+def _seconds(value: Any) -> float:
     """The stored duration in seconds; inf for anything the old parser took that is not finite."""
     try:
         seconds = float(value)
@@ -50,10 +51,10 @@ def _seconds(value):
     return math.inf if math.isnan(seconds) else seconds
 
 
-def _bounded(spec):
+def _bounded(spec: dict[str, Any]) -> bool:
     changed = False
     for path, limit, text in _BOUNDS:
-        parent = spec
+        parent: Any = spec
         for key in path[:-1]:
             parent = parent.get(key) if isinstance(parent, dict) else None
         if not isinstance(parent, dict) or parent.get(path[-1]) is None:
