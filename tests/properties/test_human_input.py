@@ -4,9 +4,10 @@ every refusal is one clear line."""
 
 from __future__ import annotations
 
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
@@ -96,7 +97,7 @@ def test_a_cron_expression_builds_a_trigger_or_is_refused_in_one_line(expression
         for detail in error.errors():
             one_line(detail["msg"])
         return
-    first_fire_time(spec, "UTC", __import__("datetime").datetime(2026, 1, 1, tzinfo=UTC))
+    first_fire_time(spec, "UTC", datetime(2026, 1, 1, tzinfo=UTC))
 
 
 SCALARS = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text(max_size=20), WORDS)
@@ -130,8 +131,6 @@ JOB_FIELDS = st.fixed_dictionaries(
 @RELAXED
 @given(st.one_of(st.text(max_size=200), st.lists(JOB_FIELDS, max_size=3).map(lambda jobs: {"jobs": jobs})))
 def test_a_jobs_file_is_accepted_or_refused_with_one_line_per_problem(document: Any) -> None:
-    import yaml
-
     text = document if isinstance(document, str) else yaml.safe_dump(document, allow_unicode=True)
     try:
         parse_jobs_document(text, "jobs.yml")
