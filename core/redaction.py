@@ -95,6 +95,17 @@ def mask_secrets(text: str | None, spec: JobSpec) -> str | None:
     return text
 
 
+def mask_result(value: Any, spec: JobSpec) -> Any:
+    """A python job's JSON-able return value with the job's secret values masked in every string in it."""
+    if isinstance(value, str):
+        return mask_secrets(value, spec)
+    if isinstance(value, dict):
+        return {key: mask_result(item, spec) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [mask_result(item, spec) for item in value]
+    return value
+
+
 def _leaves(value: Any) -> list[str]:
     if isinstance(value, dict):
         return [leaf for item in value.values() for leaf in _leaves(item)]

@@ -15,7 +15,7 @@ from core.clock import Clock
 from core.events import EventBus, RunFailed, RunRecovered, RunSkipped, RunStarted, RunSucceeded
 from core.executors.base import Executors
 from core.jobs.spec import JobSpec
-from core.redaction import mask_secrets
+from core.redaction import mask_result, mask_secrets
 from core.runs import ErrorClass, ExecutionResult, RunRecord, RunStatus, RunTrigger
 from core.storage.runs_store import RunStore
 
@@ -206,6 +206,7 @@ class Runner:
             outcome,
             output_tail=mask_secrets(outcome.output_tail, spec),
             error_message=mask_secrets(outcome.error_message, spec),
+            result=mask_result(outcome.result, spec),
         )
 
     async def _announce(self, request: RunRequest, run: RunRecord, prior_failures: int) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from core.jobs.spec import parse_job
 from core.redaction import HIDDEN, mask_secrets
 from core.runs import RunStatus
-from tests.core.engine.conftest import EngineFactory
+from tests.core.engine.conftest import EngineFactory, job
 
 TOKEN = "tok-7f3a9c1e5b"
 
@@ -61,3 +61,16 @@ def test_headers_bodies_kwargs_and_url_credentials_are_masked() -> None:
         }
     )
     assert "XyZsecret" not in (mask_secrets("posted to https://hooks.slack.com/services/T0/B0/XyZsecret", hook) or "")
+
+
+async def test_a_python_jobs_error_and_result_are_masked_of_its_kwargs(make_engine: EngineFactory) -> None:
+    engine = make_engine()
+    await engine.start()
+    await engine.add_job(job("failing", target="tests.support.tasks:boom", kwargs={"message": TOKEN}), actor=None)
+    await engine.add_job(job("echoing", target="tests.support.tasks:echo", kwargs={"key": TOKEN, "n": 2}), actor=None)
+
+    failed = await (await engine.run_now("failing", actor=None)).wait()
+    echoed = await (await engine.run_now("echoing", actor=None)).wait()
+
+    assert TOKEN not in str(await engine.runs.get(failed.id))
+    assert (await engine.runs.get(echoed.id)).result == {"key": HIDDEN, "n": 2}
