@@ -7,16 +7,18 @@ import asyncio
 import os
 import sys
 from collections.abc import Awaitable, Callable, Sequence
+from datetime import timedelta
 from pathlib import Path
 
 from bot import text
 from bot.health import HealthServerError
 from bot.health.probe import scheduler_answers
+from bot.parsing import MAX_WINDOW
 from bot.runtime import read_jobs_file, serve
 from core.audit import query_audit, render_audit
 from core.clock import utc_now
 from core.config import ConfigError, Settings, load_settings
-from core.durations import parse_duration
+from core.durations import DurationError, parse_duration
 from core.jobs.export import export_jobs_yaml, import_jobs
 from core.jobs.jobsfile import JobsFileError, load_jobs_file
 from core.logs import configure_logging
@@ -33,6 +35,13 @@ EXIT_PROBLEM = 1
 EXIT_BAD_INPUT = 2
 
 
+def _window(text: str) -> timedelta:
+    try:
+        return parse_duration(text, maximum=MAX_WINDOW)
+    except DurationError as error:
+        raise argparse.ArgumentTypeError(str(error)) from None  # argparse prints it as one line
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="schedops", description="Scheduled jobs you can run from Slack.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -47,7 +56,7 @@ def _parser() -> argparse.ArgumentParser:
     importer.add_argument("file", type=Path)
     sitrep = commands.add_parser("sitrep", help="the situation report (or one job's report)")
     sitrep.add_argument("job_id", nargs="?")
-    sitrep.add_argument("--window", default="24h", help="how far back to look (default 24h)")
+    sitrep.add_argument("--window", default="24h", type=_window, help="how far back to look (default 24h)")
     audit = commands.add_parser("audit", help="the audit log, newest first")
     audit.add_argument("--actor")
     audit.add_argument("--action")
@@ -145,7 +154,7 @@ async def _runs(db: Database, job_id: str, limit: int) -> int:
     return 0
 
 
-async def _sitrep(db: Database, settings: Settings, job_id: str | None, window: str) -> int:
+async def _sitrep(db: Database, settings: Settings, job_id: str | None, window: timedelta) -> int:
     now = utc_now()
     if job_id is not None:
         report = await build_job_report(
@@ -157,7 +166,7 @@ async def _sitrep(db: Database, settings: Settings, job_id: str | None, window: 
     sitrep = await build_sitrep(
         db,
         now=now,
-        window=parse_duration(window),
+        window=window,
         scheduler_running=running,
         default_timezone=settings.timezone,
         rules=HealthRules.from_settings(settings),

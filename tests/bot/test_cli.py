@@ -141,3 +141,9 @@ def test_run_syncs_the_file_says_slack_is_not_configured_and_stops_cleanly_on_si
 
     listing = schedops(workdir, "jobs", "list")
     assert "hello" in listing.stdout and "active" in listing.stdout
+
+
+def test_an_endless_sitrep_window_is_one_line_not_a_traceback(workdir: Path) -> None:
+    result = schedops(workdir, "sitrep", "--window", "inf")
+    assert result.returncode == 2
+    assert "argument --window: expected a duration" in result.stderr and "Traceback" not in result.stderr
