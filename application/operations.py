@@ -14,6 +14,7 @@ from application.fixit import FixitRunner
 from application.job_kinds import KindRefused, RemoteJobControl, refused_kind
 from application.services import Services
 from core.abc import Progress
+from core.access import audit_read, may_read_output, output_refusal, parse_run_id
 from core.approvals import ActedDirectly, ActionRequest, Approval, ApprovalAction, ApprovalService, NoApprovers
 from core.approvals.policy import eligible_approvers
 from core.audit import AuditEntry, query_audit
@@ -24,7 +25,7 @@ from core.fixit.model import FixitAction, FixitMode, FixitPlan
 from core.fixit.plan import plan_fixit
 from core.fixit.store import PlanStore
 from core.jobs.changes import spec_changes
-from core.jobs.describe import describe_job
+from core.jobs.describe import describe_job, describe_schedule
 from core.jobs.export import export_jobs_yaml, import_jobs
 from core.jobs.spec import JobSpec
 from core.jobs.sync import SyncReport
@@ -33,7 +34,11 @@ from core.sitrep.model import JobReport, Sitrep
 from core.storage.jobs_store import JobLookupError, StoredJob
 from core.storage.notify import notify
 
-__all__ = ["ImportResult", "JobPage", "NothingToRetry", "Operations"]
+__all__ = ["ImportResult", "JobPage", "NothingToRetry", "Operations", "OutputRefused"]
+
+
+class OutputRefused(PermissionError):
+    """The reader may not read run output or the export (SCHEDOPS_OUTPUT_READERS)."""
 
 
 class NothingToRetry(LookupError):
@@ -99,10 +104,14 @@ class Operations:
 
         Raises JobLookupError for an unknown job, KindRefused for a kind this door may not define, and an
         ApprovalRefused subclass when nobody could approve it; a direct action's own errors propagate."""
+        current = None
         if request.action is not ApprovalAction.ADD_JOB and request.job_id:
-            await self.job(request.job_id)
+            current = await self.job(request.job_id)
         if request.action in {ApprovalAction.ADD_JOB, ApprovalAction.UPDATE_JOB}:
-            refusal = self.refused_kind(request.spec.kind)
+            # An edit may carry only its change (and the version it was made on): judge what it would make.
+            edited = request.base_version is not None and current is not None
+            proposed = request.applied_to(current.spec).spec if edited and current else request.spec
+            refusal = self.refused_kind(proposed.kind)
             if refusal is not None:
                 raise KindRefused(refusal)
         return await self.approvals.submit(request, actor=actor, channel_id=channel_id)
@@ -153,11 +162,20 @@ class Operations:
     # -- deciding ------------------------------------------------------------------------------------------
 
     async def decide(
-        self, token: str, *, actor: str, channel_id: str | None, progress: Progress | None = None
+        self,
+        token: str,
+        *,
+        actor: str,
+        channel_id: str | None,
+        message: tuple[str, str] | None = None,
+        progress: Progress | None = None,
     ) -> Approval:
         """Approve or deny (the decision is in the signed ``token``); an approval is carried out at once,
-        ``progress`` hearing how a fix-it plan goes. Raises an ApprovalRefused subclass."""
-        return await self.approvals.decide(token, actor=actor, channel_id=channel_id, progress=progress)
+        ``progress`` hearing how a fix-it plan goes. ``message`` (channel, ts) is where a button was clicked:
+        a token is honoured only on its own request's message. Raises an ApprovalRefused subclass."""
+        return await self.approvals.decide(
+            token, actor=actor, channel_id=channel_id, message=message, progress=progress
+        )
 
     async def describe_request(self, approval: Approval) -> list[str]:
         """What a request asks for, in words an approver can judge: the plan, or the new job definition
@@ -165,8 +183,14 @@ class Operations:
         request = approval.request
         if request.action is ApprovalAction.FIXIT and request.plan_id:
             return describe_plan((await self.plans.get_plan(request.plan_id)).plan).splitlines()
+        if request.action is ApprovalAction.UPDATE_JOB and request.base_version is not None:
+            job = await self.find_job(request.job_id or "")
+            schedule = [f"Schedule now: {describe_schedule(job.spec, self.settings.timezone)}"] if job else []
+            return [request.describe(), *schedule, "Changes:", *(request.diff or ["(none)"])]
         if request.action in {ApprovalAction.ADD_JOB, ApprovalAction.UPDATE_JOB}:
-            return [request.describe(), *describe_job(request.spec, default_misfire_grace=self.settings.misfire_grace)]
+            spec = request.spec
+            when = f"Schedule: {describe_schedule(spec, self.settings.timezone)}"
+            return [request.describe(), when, *describe_job(spec, default_misfire_grace=self.settings.misfire_grace)]
         return [request.describe()]
 
     # -- reading -------------------------------------------------------------------------------------------
@@ -210,6 +234,29 @@ class Operations:
     async def run(self, run_id: int) -> RunRecord:
         """Raises RunLookupError for an unknown run."""
         return await self.services.engine.runs.get(run_id)
+
+    async def read_output(self, value: str, *, reader: str, channel_id: str | None) -> RunRecord:
+        """A run with its output, for ``reader`` (SCHEDOPS_OUTPUT_READERS decides who may); every read,
+        allowed or refused, is audited. ``value`` is the run id as a door received it. Raises OutputRefused,
+        and RunLookupError for a value that names no run."""
+        run_id = parse_run_id(value)
+        await self._read(reader, "run.output", f"run:{run_id}" if run_id is not None else None, channel_id)
+        return await self.services.engine.runs.get(run_id if run_id is not None else 0)
+
+    async def export_for(self, reader: str, *, channel_id: str | None) -> str:
+        """The jobs file as a remote door may show it: credential-bearing values hidden, the read audited.
+        Raises OutputRefused for a reader SCHEDOPS_OUTPUT_READERS leaves out."""
+        await self._read(reader, "jobs.export", None, channel_id)
+        return await self.export(redact=True)
+
+    async def _read(self, reader: str, what: str, target: str | None, channel_id: str | None) -> None:
+        allowed = may_read_output(reader, self.settings)
+        await audit_read(
+            self.services.db, at=self.clock(), reader=reader, what=what, target=target, channel_id=channel_id,
+            allowed=allowed,
+        )  # fmt: skip
+        if not allowed:
+            raise OutputRefused(output_refusal(self.settings))
 
     async def export(self, *, redact: bool) -> str:
         """Every job as a jobs file. Chat and API callers get it with env and header values, bodies and URL

@@ -32,7 +32,7 @@ class Services:
     def build(cls, settings: Settings) -> Services:
         db = Database(settings.database_url.get_secret_value())
         events = EventBus()
-        executors = default_executors()
+        executors = default_executors(job_env=settings.job_env)
         engine = Engine(
             db,
             executors=executors,

@@ -8,13 +8,12 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from bot.usage import FIXIT_USAGE, JOBS_USAGE, SITREP_USAGE
-from core.durations import DurationError, parse_duration
+from core.durations import MAX_WINDOW, DurationError, parse_duration
 from core.fixit.model import FixitMode
 from core.jobs.spec import JOB_ID_PATTERN
 
 MAX_HISTORY = 50
 MAX_RETRIES = 10
-MAX_WINDOW = timedelta(days=30)
 _JOB_ID = re.compile(JOB_ID_PATTERN)
 # ASCII digits only: str.isdigit() also accepts "²", which int() then refuses.
 _NUMBER = re.compile(r"[0-9]{1,6}")
@@ -118,10 +117,12 @@ def _fixit_option(option: str, value: str, values: dict[str, object], job_ids: l
         values["max_retries"] = int(value)
     else:
         try:
-            window = parse_duration(value)
-        except DurationError:
+            window = parse_duration(value, maximum=MAX_WINDOW)
+        except DurationError as error:
+            if error.too_long:
+                raise ParseError("`--window` must be between 1m and 30d", FIXIT_USAGE) from None
             raise ParseError(f"`--window {_shown(value)}` is not a duration like 6h, 24h or 7d", FIXIT_USAGE) from None
-        if not timedelta(minutes=1) <= window <= MAX_WINDOW:
+        if window < timedelta(minutes=1):
             raise ParseError("`--window` must be between 1m and 30d", FIXIT_USAGE)
         values["window"] = window
 

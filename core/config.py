@@ -7,22 +7,52 @@ value raises ``ConfigError`` whose lines each name the variable and what is wron
 from __future__ import annotations
 
 import difflib
+import ipaddress
 import os
+import re
 from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from dotenv import dotenv_values
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-from core.durations import DurationError, parse_duration
+from core.durations import MAX_DURATION, DurationError, parse_duration
 from core.jobs.timezones import timezone_problem
 from core.storage.database_url import url_problem
 
 # Secrets may also be read from a file named by VARIABLE_FILE (Docker / Kubernetes secrets).
 SECRET_VARIABLES = ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SCHEDOPS_SIGNING_SECRET", "DATABASE_URL")
+
+
+MIN_SECRET_BYTES = 32
+# What a shell job inherits from schedops' environment unless SCHEDOPS_JOB_ENV says otherwise: enough to find
+# programs and speak the locale, nothing that may hold a credential.
+DEFAULT_JOB_ENV = frozenset({"PATH", "HOME", "LANG", "LC_ALL", "TZ", "TMPDIR", "USER", "LOGNAME"})
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+# The longest each duration setting may be: finite, and far beyond any sensible value.
+_DURATION_BOUNDS = {
+    "run_retention": MAX_DURATION,
+    "misfire_grace": timedelta(days=30),
+    "shutdown_timeout": timedelta(hours=1),
+    "approval_ttl": timedelta(days=30),
+    "jobs_file_reload": timedelta(days=1),
+    "job_watch_interval": timedelta(hours=1),
+}
 
 
 class ConfigError(Exception):
@@ -69,6 +99,11 @@ class Settings(BaseSettings):
     alert_channel: str | None = Field(None, alias="SCHEDOPS_ALERT_CHANNEL")
     allow_shell_from_slack: bool = Field(False, alias="SCHEDOPS_ALLOW_SHELL_FROM_SLACK")
     heartbeat_url: str | None = Field(None, alias="SCHEDOPS_HEARTBEAT_URL")
+    http_host: str = Field("127.0.0.1", min_length=1, alias="SCHEDOPS_HTTP_HOST")
+    output_readers: Literal["admins", "approvers", "everyone"] = Field("approvers", alias="SCHEDOPS_OUTPUT_READERS")
+    allow_guests: bool = Field(False, alias="SCHEDOPS_ALLOW_GUESTS")
+    job_env: frozenset[str] = Field(DEFAULT_JOB_ENV, alias="SCHEDOPS_JOB_ENV")
+    max_open_requests: int = Field(5, ge=1, le=1000, alias="SCHEDOPS_MAX_OPEN_REQUESTS")
 
     @classmethod
     def settings_customise_sources(
@@ -92,9 +127,9 @@ class Settings(BaseSettings):
         mode="before",
     )
     @classmethod
-    def _duration(cls, value: Any) -> timedelta:
+    def _duration(cls, value: Any, info: ValidationInfo) -> timedelta:
         try:
-            return parse_duration(value)
+            return parse_duration(value, maximum=_DURATION_BOUNDS[str(info.field_name)])
         except DurationError as error:
             raise ValueError(str(error)) from None
 
@@ -110,6 +145,36 @@ class Settings(BaseSettings):
     @classmethod
     def _ids(cls, value: Any) -> frozenset[str]:
         return _id_set(value)
+
+    @field_validator("job_env", mode="before")
+    @classmethod
+    def _names(cls, value: Any) -> frozenset[str]:
+        names = _id_set(value)
+        bad = sorted(name for name in names if not _ENV_NAME.fullmatch(name))
+        if bad:
+            raise ValueError(f"not environment variable names: {', '.join(map(repr, bad))}")
+        return names
+
+    @field_validator("signing_secret")
+    @classmethod
+    def _long_enough(cls, value: SecretStr | None) -> SecretStr | None:
+        # An HMAC key shorter than its 256-bit output can be guessed offline from one signed button.
+        if value is not None and len(value.get_secret_value().encode()) < MIN_SECRET_BYTES:
+            raise ValueError(f"must be at least {MIN_SECRET_BYTES} bytes (e.g. openssl rand -hex 32)")
+        return value
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _https(cls, value: str) -> str:
+        try:
+            parts = urlsplit(value)
+        except ValueError:
+            raise ValueError("not a URL") from None
+        if parts.scheme == "https" and parts.hostname:
+            return value
+        if parts.scheme == "http" and _loopback(parts.hostname or ""):
+            return value  # a local Slack-compatible server (tests); the token never leaves the machine
+        raise ValueError("must be an https:// URL (http:// only for a loopback host): it carries the bot token")
 
     @field_validator("timezone")
     @classmethod

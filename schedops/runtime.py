@@ -53,6 +53,7 @@ async def serve(settings: Settings, specs: list[JobSpec] | None) -> None:
             watcher.start()
         health = HealthServer(
             settings.port,
+            settings.http_host,
             db=services.db,
             engine=services.engine,
             metrics=services.metrics,

@@ -18,6 +18,7 @@ from bot.views import blocks
 from bot.views.common import truncate
 from bot.views.form_errors import ERROR_LIMIT, ID_RULE, WHAT_FIELD, form_errors
 from core.durations import format_duration
+from core.jobs.changes import drop_carried_secrets
 from core.jobs.jobsfile import JOB_CLASSES
 from core.jobs.spec import CronSchedule, HttpJob, IntervalSchedule, JobSpec, ShellJob, job_to_data
 from core.redaction import redacted_url
@@ -212,7 +213,7 @@ def read_job_form(values: dict[str, Any], *, private_metadata: str, existing: Jo
     retries = _read(values, ids.FORM_RETRIES)
     if retries is not None:
         data["retries"] = {**data.get("retries", {}), "max": retries}
-    return data
+    return drop_carried_secrets(existing, data)
 
 
 def _read(values: dict[str, Any], block_id: str) -> str | None:

@@ -18,6 +18,9 @@ class RefusalReason(StrEnum):
     OWN_REQUEST = "own_request"
     NO_APPROVERS = "no_approvers"
     UNKNOWN_REQUEST = "unknown_request"
+    WRONG_MESSAGE = "wrong_message"
+    TOO_MANY_REQUESTS = "too_many_requests"
+    JOB_CHANGED = "job_changed"
 
 
 class ApprovalRefused(Exception):
@@ -102,6 +105,42 @@ class ApprovalLookupError(ApprovalRefused, LookupError):
     def __init__(self, approval_id: str) -> None:
         super().__init__("This request no longer exists.")
         self.approval_id = approval_id
+
+
+class WrongMessage(ApprovalRefused):
+    """A decision button clicked on a message other than its request's own (a forged or copied click)."""
+
+    reason = RefusalReason.WRONG_MESSAGE
+
+    def __init__(self, approval_id: str) -> None:
+        super().__init__("This button does not belong to this message. Nothing was done.")
+        self.approval_id = approval_id
+
+
+class TooManyOpenRequests(ApprovalRefused):
+    """The requester already has as many pending requests as SCHEDOPS_MAX_OPEN_REQUESTS allows."""
+
+    reason = RefusalReason.TOO_MANY_REQUESTS
+
+    def __init__(self, limit: int) -> None:
+        super().__init__(
+            f"You already have {limit} requests waiting for approval (SCHEDOPS_MAX_OPEN_REQUESTS); "
+            "wait for a decision, then ask again."
+        )
+        self.limit = limit
+
+
+class JobChanged(ApprovalRefused):
+    """An edit request made against a version of the job that has since changed."""
+
+    reason = RefusalReason.JOB_CHANGED
+
+    def __init__(self, job_id: str) -> None:
+        super().__init__(
+            f"Job {job_id} has changed since this edit was requested, so it was not applied; "
+            "edit the job again to ask for the change against its current definition."
+        )
+        self.job_id = job_id
 
 
 def _when(moment: datetime) -> str:

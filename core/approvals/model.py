@@ -8,6 +8,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
+from core.jobs.changes import apply_change, diff_lines, job_change, version_of
 from core.jobs.spec import JobSpec, job_to_data, parse_job
 
 
@@ -88,8 +89,37 @@ class ActionRequest:
         return cls(ApprovalAction.ADD_JOB, {"job_id": spec.id, "spec": job_to_data(spec)})
 
     @classmethod
-    def update_job(cls, spec: JobSpec) -> ActionRequest:
-        return cls(ApprovalAction.UPDATE_JOB, {"job_id": spec.id, "spec": job_to_data(spec)})
+    def update_job(cls, spec: JobSpec, *, base: JobSpec | None = None) -> ActionRequest:
+        """Change a job to ``spec``. With ``base`` (the definition the editor saw) the request stores only
+        the change, the version it was made against and a before/after diff: it applies only while the job
+        is still at that version, so an old request cannot restore a value rotated since."""
+        if base is None:
+            return cls(ApprovalAction.UPDATE_JOB, {"job_id": spec.id, "spec": job_to_data(spec)})
+        return cls(
+            ApprovalAction.UPDATE_JOB,
+            {
+                "job_id": spec.id,
+                "change": job_change(base, spec),
+                "base_version": version_of(base),
+                "diff": diff_lines(base, spec),
+            },
+        )
+
+    @property
+    def base_version(self) -> str | None:
+        """The version of the job an edit was made against (None: an add, or an edit stored whole)."""
+        value = self.params.get("base_version")
+        return None if value is None else str(value)
+
+    @property
+    def diff(self) -> list[str]:
+        """An edit's before/after lines, hidden values left out."""
+        return [str(line) for line in self.params.get("diff", ())]
+
+    def applied_to(self, current: JobSpec) -> ActionRequest:
+        """This edit as a whole definition: its change applied to ``current`` (the caller checks versions)."""
+        spec = apply_change(current, dict(self.params["change"]))
+        return ActionRequest(ApprovalAction.UPDATE_JOB, {"job_id": spec.id, "spec": job_to_data(spec)})
 
     @classmethod
     def fixit(cls, plan_id: str) -> ActionRequest:

@@ -10,7 +10,15 @@ from typing import Any
 
 from core import audit
 from core.abc import JobControl, Progress
-from core.approvals.errors import AlreadyDecided, ApprovalExpired, ApprovalRefused, BadToken
+from core.approvals.errors import (
+    AlreadyDecided,
+    ApprovalExpired,
+    ApprovalRefused,
+    BadToken,
+    JobChanged,
+    TooManyOpenRequests,
+    WrongMessage,
+)
 from core.approvals.model import ActionRequest, Approval, ApprovalStatus, Decision
 from core.approvals.perform import FixitRunner, describe_error, perform
 from core.approvals.policy import Direct, NeedsApproval, check_decider, decide_route
@@ -19,9 +27,11 @@ from core.approvals.tokens import DecisionToken, decision_signer, parse_decision
 from core.audit import AuditOutcome
 from core.clock import Clock, utc_now
 from core.config import Settings
+from core.jobs.changes import version_of
 from core.secrets import signing_secret
 from core.signing import BadSignature, SignatureExpired, Signer
 from core.storage.database import Database
+from core.storage.jobs_store import JobStore
 
 log = logging.getLogger(__name__)
 
@@ -82,8 +92,15 @@ class ApprovalService:
         raise route.refusal
 
     async def request_approval(self, request: ActionRequest, *, actor: str, channel_id: str | None = None) -> Approval:
-        """Record a pending request that expires after SCHEDOPS_APPROVAL_TTL."""
+        """Record a pending request that expires after SCHEDOPS_APPROVAL_TTL. Raises TooManyOpenRequests
+        (audited) when ``actor`` already has SCHEDOPS_MAX_OPEN_REQUESTS pending: one member cannot flood the
+        approvers' channel."""
         now = self._clock()
+        limit = self._settings.max_open_requests
+        if await self.store.count_open(actor, now=now) >= limit:
+            refusal = TooManyOpenRequests(limit)
+            await self._audit_refusal(refusal, actor, channel_id, action=request.action.value, target=request.target)
+            raise refusal
         # Whole seconds: the tokens carry the expiry in seconds, and both must agree.
         expires_at = (now + self._settings.approval_ttl).replace(microsecond=0)
         approval = await self.store.add(
@@ -117,13 +134,22 @@ class ApprovalService:
     # -- deciding ----------------------------------------------------------------------------------------
 
     async def decide(
-        self, token: str, *, actor: str, channel_id: str | None = None, progress: Progress | None = None
+        self,
+        token: str,
+        *,
+        actor: str,
+        channel_id: str | None = None,
+        message: tuple[str, str] | None = None,
+        progress: Progress | None = None,
     ) -> Approval:
         """Apply the decision in ``token`` on behalf of ``actor``, then carry out an approval once
         (``progress`` hears how an approved fix-it plan goes).
 
+        ``message`` (channel, ts) is where the button was clicked: a request posted elsewhere is refused
+        (WrongMessage), so a token copied onto another request's message can neither decide nor overwrite it.
         Returns the request as it ended (denied, executed or failed). Raises an ApprovalRefused subclass:
-        BadToken, ApprovalExpired, AlreadyDecided, NotAnApprover, OwnRequest or ApprovalLookupError.
+        BadToken, ApprovalExpired, AlreadyDecided, NotAnApprover, OwnRequest, WrongMessage or
+        ApprovalLookupError.
         """
         now = self._clock()
         target: str | None = None
@@ -131,6 +157,8 @@ class ApprovalService:
             signed = await self._verify(token, now)
             target = _target(signed.approval_id)
             approval = await self.store.get(signed.approval_id)
+            if not _posted_at(approval, message):
+                raise WrongMessage(approval.id)
             refusal = check_decider(actor, approval, self._settings)
             if refusal is not None:
                 raise refusal
@@ -208,8 +236,9 @@ class ApprovalService:
         request = approval.request
         detail = f"approval {approval.id}, approved by {decider}"
         try:
+            resolved = await self._resolved(request)
             outcome = await perform(
-                request, actor=decider, control=self._control, run_fixit=self._run_fixit, progress=progress
+                resolved, actor=decider, control=self._control, run_fixit=self._run_fixit, progress=progress
             )
         except Exception as error:  # an approved action must end as executed or failed, whatever went wrong
             log.warning("approval %s: %s failed: %s", approval.id, request.describe(), describe_error(error))
@@ -224,13 +253,25 @@ class ApprovalService:
 
     async def _perform_direct(self, request: ActionRequest, actor: str, channel_id: str | None) -> Any:
         try:
-            outcome = await perform(request, actor=actor, control=self._control, run_fixit=self._run_fixit)
+            resolved = await self._resolved(request)
+            outcome = await perform(resolved, actor=actor, control=self._control, run_fixit=self._run_fixit)
         except Exception as error:
             failure = f"direct (admin): {describe_error(error)}"
             await self._record(actor, request.action.value, request.target, channel_id, AuditOutcome.FAILED, failure)
             raise
         await self._record(actor, request.action.value, request.target, channel_id, AuditOutcome.OK, "direct (admin)")
         return outcome
+
+    async def _resolved(self, request: ActionRequest) -> ActionRequest:
+        """An edit stored as a change, applied to the job as it is now; JobChanged if the job is no longer
+        at the version the edit was made against."""
+        if request.base_version is None:
+            return request
+        job_id = request.job_id or ""
+        current = await JobStore(self._db).require(job_id)
+        if version_of(current.spec) != request.base_version:
+            raise JobChanged(job_id)
+        return request.applied_to(current.spec)
 
     # -- audit -------------------------------------------------------------------------------------------
 
@@ -274,6 +315,14 @@ class ApprovalService:
             outcome=outcome,
             detail=detail,
         )
+
+
+def _posted_at(approval: Approval, message: tuple[str, str] | None) -> bool:
+    """Whether a click on ``message`` may decide ``approval``: yes when either is unknown (a request not yet
+    posted, a click from no message), else only on the request's own message."""
+    if message is None or approval.message_ts is None:
+        return True
+    return (approval.channel_id, approval.message_ts) == message
 
 
 def _target(approval_id: str) -> str:

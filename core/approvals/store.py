@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from core.approvals.errors import ApprovalLookupError
 from core.approvals.model import ActionRequest, Approval, ApprovalAction, ApprovalStatus
@@ -35,6 +35,16 @@ def to_approval(row: ApprovalRow) -> Approval:
 class ApprovalStore:
     def __init__(self, db: Database) -> None:
         self._db = db
+
+    async def count_open(self, requested_by: str, *, now: datetime) -> int:
+        """Pending, unexpired requests of ``requested_by`` (read through the status index: few rows pend)."""
+        query = select(func.count()).where(
+            ApprovalRow.status == ApprovalStatus.PENDING.value,
+            ApprovalRow.expires_at > now,
+            ApprovalRow.requested_by == requested_by,
+        )
+        async with self._db.session() as session:
+            return int(await session.scalar(query) or 0)
 
     async def add(
         self,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
@@ -14,6 +15,7 @@ from core.clock import Clock
 from core.events import EventBus, RunFailed, RunRecovered, RunSkipped, RunStarted, RunSucceeded
 from core.executors.base import Executors
 from core.jobs.spec import JobSpec
+from core.redaction import mask_result, mask_secrets
 from core.runs import ErrorClass, ExecutionResult, RunRecord, RunStatus, RunTrigger
 from core.storage.runs_store import RunStore
 
@@ -209,12 +211,20 @@ class Runner:
 
     async def _execute(self, spec: JobSpec) -> ExecutionResult:
         try:
-            return await self._executors.execute(spec)
+            outcome = await self._executors.execute(spec)
         except asyncio.CancelledError:
             raise
         except Exception as error:
             log.exception("executor for %s crashed", spec.id)
             return ExecutionResult.failure(f"internal error: {type(error).__name__}", ErrorClass.UNKNOWN)
+        # Masked before it is stored: everything that shows output (alerts, Show output, the CLI) reads the
+        # stored row, and a job that echoes its own token (set -x) must not put it there.
+        return dataclasses.replace(
+            outcome,
+            output_tail=mask_secrets(outcome.output_tail, spec),
+            error_message=mask_secrets(outcome.error_message, spec),
+            result=mask_result(outcome.result, spec),
+        )
 
     async def _announce(self, request: RunRequest, run: RunRecord, prior_failures: int) -> None:
         duration = f"{run.duration.total_seconds():.2f}s" if run.duration else "-"

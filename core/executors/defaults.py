@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
+from core.config import DEFAULT_JOB_ENV
 from core.executors.base import Executors
 from core.executors.http import HttpExecutor
 from core.executors.python import PythonExecutor
@@ -19,6 +22,6 @@ class DefaultExecutors(Executors):
         await self._http.close()
 
 
-def default_executors() -> DefaultExecutors:
-    """Fresh shell, http and python executors in one registry."""
-    return DefaultExecutors(http=HttpExecutor(), shell=ShellExecutor(), python=PythonExecutor())
+def default_executors(*, job_env: Collection[str] = DEFAULT_JOB_ENV) -> DefaultExecutors:
+    """Fresh shell, http and python executors in one registry; shell jobs inherit only ``job_env``."""
+    return DefaultExecutors(http=HttpExecutor(), shell=ShellExecutor(inherit_env=job_env), python=PythonExecutor())

@@ -9,12 +9,21 @@ from __future__ import annotations
 import asyncio
 
 import aiohttp
+from yarl import URL
 
 from core.durations import format_duration
 from core.jobs.spec import HttpJob, JobSpec
 from core.runs import OUTPUT_TAIL_BYTES, ErrorClass, ExecutionResult, RunStatus, tail_text
 
 _CHUNK_BYTES = 64 * 1024
+MAX_REDIRECTS = 10
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+# The only job headers that follow a redirect to another origin: none of them can carry a credential.
+_PORTABLE_HEADERS = frozenset({"accept", "accept-language", "user-agent", "content-type"})
+
+
+class _RedirectRefused(Exception):
+    """A redirect the executor will not follow (a loop, or a scheme other than http and https)."""
 
 
 class HttpExecutor:
@@ -50,17 +59,31 @@ class HttpExecutor:
             return ExecutionResult.failure(_describe(error), ErrorClass.TRANSIENT)
         except (TypeError, ValueError) as error:  # a body json.dumps refuses, a header aiohttp refuses
             return ExecutionResult.failure(f"cannot send the request: {error}", ErrorClass.PERMANENT)
+        except _RedirectRefused as error:
+            return ExecutionResult.failure(str(error), ErrorClass.PERMANENT)
         return _judge(spec, status, reason, tail_text(body) if body else None)
 
     async def _request(self, spec: HttpJob) -> tuple[int, str, bytes]:
+        # Redirects are followed here rather than by aiohttp, which drops only Authorization when the origin
+        # changes: a job's own headers (X-API-Key...) and body must never reach a host the job did not name.
         session = self._open_session()
-        # json=None sends no body at all.
-        async with session.request(spec.method, spec.url, headers=spec.headers, json=spec.body) as response:
-            tail = bytearray()
-            async for chunk in response.content.iter_chunked(_CHUNK_BYTES):
-                tail += chunk
-                del tail[: -(OUTPUT_TAIL_BYTES + 4)]  # a few spare bytes so tail_text cuts on a character
-            return response.status, response.reason or "", bytes(tail)
+        url, method, headers, body = URL(spec.url), spec.method, dict(spec.headers), spec.body
+        for _ in range(MAX_REDIRECTS + 1):
+            # json=None sends no body at all.
+            async with session.request(method, url, headers=headers, json=body, allow_redirects=False) as response:
+                location = response.headers.get("Location") if response.status in _REDIRECTS else None
+                if location is None:
+                    return response.status, response.reason or "", await _tail(response)
+                target = response.url.join(URL(location))
+            if target.scheme not in ("http", "https"):
+                raise _RedirectRefused(f"HTTP {response.status}: refused a redirect to a {target.scheme}: URL")
+            if target.origin() != url.origin():
+                headers = {name: value for name, value in headers.items() if name.lower() in _PORTABLE_HEADERS}
+                body = None
+            if response.status == 303 or (response.status in (301, 302) and method == "POST"):
+                method, body = "GET", None
+            url = target
+        raise _RedirectRefused(f"more than {MAX_REDIRECTS} redirects")
 
     def _open_session(self) -> aiohttp.ClientSession:
         if self._session is None or self._session.closed:
@@ -71,6 +94,14 @@ class HttpExecutor:
                 timeout=aiohttp.ClientTimeout(total=None),
             )
         return self._session
+
+
+async def _tail(response: aiohttp.ClientResponse) -> bytes:
+    tail = bytearray()
+    async for chunk in response.content.iter_chunked(_CHUNK_BYTES):
+        tail += chunk
+        del tail[: -(OUTPUT_TAIL_BYTES + 4)]  # a few spare bytes so tail_text cuts on a character
+    return bytes(tail)
 
 
 def _judge(spec: HttpJob, status: int, reason: str, output: str | None) -> ExecutionResult:

@@ -14,8 +14,9 @@ import contextlib
 import os
 import signal
 import subprocess
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
+from core.config import DEFAULT_JOB_ENV
 from core.durations import format_duration
 from core.jobs.spec import JobSpec, ShellJob
 from core.runs import OUTPUT_TAIL_BYTES, ErrorClass, ExecutionResult, RunStatus, tail_text
@@ -23,13 +24,19 @@ from core.runs import OUTPUT_TAIL_BYTES, ErrorClass, ExecutionResult, RunStatus,
 # How long output may keep arriving after the main process exits before leftover processes are stopped.
 _DRAIN_SECONDS = 0.5
 
-# schedops' own credentials are not the jobs' business: a job that prints its environment must not leak them.
+# schedops' own credentials are never the jobs' business, even when listed in SCHEDOPS_JOB_ENV.
 _WITHHELD = ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SCHEDOPS_SIGNING_SECRET", "DATABASE_URL")
 
 
-def job_environment(environ: Mapping[str, str]) -> dict[str, str]:
-    """The environment a shell job inherits: schedops' own, less its secrets (and their *_FILE paths)."""
-    return {name: value for name, value in environ.items() if name.removesuffix("_FILE") not in _WITHHELD}
+def job_environment(environ: Mapping[str, str], inherit: Collection[str] = DEFAULT_JOB_ENV) -> dict[str, str]:
+    """The environment a shell job inherits: only the variables named in ``inherit`` (SCHEDOPS_JOB_ENV), so a
+    host's cloud or database credentials reach a job only when the operator says so; schedops' own secrets
+    (and their *_FILE paths) never."""
+    return {
+        name: value
+        for name, value in environ.items()
+        if name in inherit and name.removesuffix("_FILE") not in _WITHHELD
+    }
 
 
 class _Capture(asyncio.SubprocessProtocol):
@@ -82,15 +89,17 @@ class ShellExecutor:
     service's leftovers); a process that detached from the output is left alone.
     """
 
-    def __init__(self, *, kill_grace: float = 2.0) -> None:
+    def __init__(self, *, kill_grace: float = 2.0, inherit_env: Collection[str] = DEFAULT_JOB_ENV) -> None:
         self._kill_grace = kill_grace
+        self._inherit_env = frozenset(inherit_env)
 
     async def execute(self, spec: JobSpec) -> ExecutionResult:
         if not isinstance(spec, ShellJob):
             return ExecutionResult.failure(f"the shell executor cannot run {spec.kind} jobs", ErrorClass.PERMANENT)
         argv = ["/bin/sh", "-c", spec.command] if isinstance(spec.command, str) else list(spec.command)
         capture = _Capture(asyncio.get_running_loop())
-        spawning = asyncio.ensure_future(_spawn(argv, spec, capture))
+        env = {**job_environment(os.environ, self._inherit_env), **spec.env}
+        spawning = asyncio.ensure_future(_spawn(argv, spec, env, capture))
         try:
             transport = await asyncio.shield(spawning)
         except (OSError, ValueError) as error:
@@ -145,7 +154,9 @@ class ShellExecutor:
         await capture.wait_finished(self._kill_grace)
 
 
-async def _spawn(argv: Sequence[str], spec: ShellJob, capture: _Capture) -> asyncio.SubprocessTransport:
+async def _spawn(
+    argv: Sequence[str], spec: ShellJob, env: dict[str, str], capture: _Capture
+) -> asyncio.SubprocessTransport:
     transport, _ = await asyncio.get_running_loop().subprocess_exec(
         lambda: capture,
         *argv,
@@ -153,7 +164,7 @@ async def _spawn(argv: Sequence[str], spec: ShellJob, capture: _Capture) -> asyn
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         cwd=spec.cwd,
-        env={**job_environment(os.environ), **spec.env},
+        env=env,
         start_new_session=True,  # its own process group, so the job and all it started can be stopped
     )
     return transport

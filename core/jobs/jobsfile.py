@@ -46,6 +46,10 @@ _NESTED_FIELDS = {
     "schedule": sorted({*CronSchedule.model_fields, *IntervalSchedule.model_fields, *OnceSchedule.model_fields}),
     "retries": sorted(RetryPolicy.model_fields),
 }
+MAX_DEPTH = 32
+# Aliases may expand the written document at most tenfold (plus a little for small files).
+MAX_EXPANSION = 10
+MAX_NODES = 10_000
 _ID_RULE = "must be 1-64 characters of a-z, 0-9, '_', '.' or '-', starting with a letter or digit"
 
 
@@ -92,7 +96,12 @@ def parse_jobs_document(text: str, source_name: str) -> list[JobSpec]:
 
 def _load_yaml(text: str, problems: list[str]) -> Any:
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        problem = _depth_problem(text)
+        root = None if problem else yaml.compose(text, Loader=yaml.SafeLoader)
+        problem = problem or (_expansion_problem(root) if root is not None else None)
+        if problem is not None:
+            problems.append(problem)
+            return None
         # safe_load keeps the last of two equal keys; a repeated "schedule:" or "jobs:" must not pass unnoticed.
         problems.extend(_duplicate_keys(root, set()) if root is not None else ())
         return None if problems else yaml.safe_load(text)
@@ -101,9 +110,64 @@ def _load_yaml(text: str, problems: list[str]) -> Any:
         return None
 
 
+def _depth_problem(text: str) -> str | None:
+    """Nesting a jobs file never needs, found from the parser's events (which, unlike composing, do not
+    recurse): 20,000 nested brackets would exhaust the recursion of everything that walks the document."""
+    depth = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > MAX_DEPTH:
+                line = event.start_mark.line + 1 if event.start_mark else "?"
+                return f"line {line}: nested more than {MAX_DEPTH} levels deep; a jobs file never needs that"
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+    return None
+
+
+def _expansion_problem(root: yaml.Node) -> str | None:
+    """Anchors may repeat a value (a shared base job), never multiply it: a few hundred bytes of aliases of
+    aliases expand into gigabytes once loaded and stored (a "billion laughs"). Counted on the composed graph,
+    each node once, so the count itself stays cheap."""
+    sizes: dict[int, int] = {}
+    try:
+        expanded = _expanded_size(root, sizes, set())
+    except _Cyclic as cycle:
+        return f"line {cycle.line}: a YAML alias refers to a value that contains it"
+    except RecursionError:
+        return f"aliases nest more than {MAX_DEPTH} levels deep; a jobs file never needs that"
+    if expanded > MAX_EXPANSION * len(sizes) + MAX_NODES:
+        return f"YAML aliases expand this file to {expanded:,} values; repeat values, do not multiply them"
+    return None
+
+
+class _Cyclic(Exception):
+    def __init__(self, line: int) -> None:
+        self.line = line
+
+
+def _expanded_size(node: yaml.Node, sizes: dict[int, int], open_nodes: set[int]) -> int:
+    if id(node) in sizes:
+        return sizes[id(node)]
+    if id(node) in open_nodes:
+        raise _Cyclic(node.start_mark.line + 1)
+    open_nodes.add(id(node))
+    size = 1
+    if isinstance(node, yaml.SequenceNode):
+        size += sum(_expanded_size(item, sizes, open_nodes) for item in node.value)
+    elif isinstance(node, yaml.MappingNode):
+        size += sum(_expanded_size(k, sizes, open_nodes) + _expanded_size(v, sizes, open_nodes) for k, v in node.value)
+    open_nodes.discard(id(node))
+    sizes[id(node)] = size
+    return size
+
+
 def _describe_yaml_error(error: yaml.YAMLError) -> str:
+    if isinstance(error, yaml.reader.ReaderError):
+        character = f"#x{error.character:04x}" if isinstance(error.character, int) else repr(error.character)
+        return f"bad YAML: {error.reason} {character} at character {error.position + 1}"
     if not isinstance(error, yaml.MarkedYAMLError) or error.problem_mark is None:
-        return f"bad YAML: {error}"
+        return "bad YAML: " + " ".join(str(error).split())  # one line, whatever PyYAML wrote
     line = error.problem_mark.line + 1
     message = f"line {line}: bad YAML: {error.problem}"
     if error.context and not error.context.startswith("while"):

@@ -7,6 +7,7 @@ import functools
 import re
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import (
     BaseModel,
@@ -20,22 +21,31 @@ from pydantic import (
     field_validator,
 )
 
-from core.durations import DurationError, format_duration, parse_duration
+from core.durations import A_DAY, A_YEAR, DurationError, format_duration, parse_duration
 from core.jobs.cron import CronError, cron_trigger
 from core.jobs.hints import crontab_line_hint
 from core.jobs.timezones import timezone_problem
 
 
-def _duration(value: Any) -> timedelta:
-    try:
-        return parse_duration(value)
-    except DurationError as error:
-        raise ValueError(str(error)) from None
+def _bounded(maximum: timedelta) -> BeforeValidator:
+    def parse(value: Any) -> timedelta:
+        try:
+            return parse_duration(value, maximum=maximum)
+        except DurationError as error:
+            raise ValueError(str(error)) from None
+
+    return BeforeValidator(parse)
 
 
-Duration = Annotated[
-    timedelta, BeforeValidator(_duration), PlainSerializer(format_duration, return_type=str, when_used="json")
-]
+_AS_TEXT = PlainSerializer(format_duration, return_type=str, when_used="json")
+# One bound per use: each is far beyond any sensible value, and small enough that a date plus it (or plus
+# a retry's backoff doubled twenty times) never leaves datetime's range.
+Timeout = Annotated[timedelta, _bounded(A_YEAR), _AS_TEXT]
+Interval = Annotated[timedelta, _bounded(A_YEAR), _AS_TEXT]
+Jitter = Annotated[timedelta, _bounded(A_DAY), _AS_TEXT]
+Backoff = Annotated[timedelta, _bounded(A_DAY), _AS_TEXT]
+Grace = Annotated[timedelta, _bounded(timedelta(days=30)), _AS_TEXT]
+Window = Annotated[timedelta, _bounded(timedelta(days=30)), _AS_TEXT]
 JOB_ID_PATTERN = r"^[a-z0-9][a-z0-9_.-]{0,63}$"
 _TARGET = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
 
@@ -57,6 +67,23 @@ def _cron_problem(expression: str) -> str | None:
     return None
 
 
+def url_problem(url: str) -> str | None:
+    """Why ``url`` cannot be called (scheme, host, port, characters), or None. Never shown in full: a URL
+    may carry a credential."""
+    if not re.fullmatch(r"https?://\S+", url) or any(ord(char) < 0x20 or ord(char) == 0x7F for char in url):
+        return "url must start with http:// or https:// and hold no spaces or control characters"
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as error:  # "Port out of range 0-65535", "Invalid IPv6 URL", a port that is not a number
+        return f"url is not a valid URL: {str(error).lower() or 'cannot be read'}"
+    if not parts.hostname:
+        return "url must name a host, e.g. https://example.com/path"
+    if port == 0:
+        return "url port must be from 1 to 65535"
+    return None
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -66,7 +93,7 @@ class CronSchedule(_Model):
 
     cron: str
     timezone: str | None = None  # None: SCHEDOPS_TIMEZONE
-    jitter: Duration | None = None
+    jitter: Jitter | None = None
 
     @field_validator("cron")
     @classmethod
@@ -85,8 +112,8 @@ class CronSchedule(_Model):
 class IntervalSchedule(_Model):
     """Fire every ``interval``, optionally delayed by up to ``jitter``."""
 
-    interval: Duration
-    jitter: Duration | None = None
+    interval: Interval
+    jitter: Jitter | None = None
 
     @field_validator("interval")
     @classmethod
@@ -133,7 +160,7 @@ class RetryPolicy(_Model):
     """Automatic retries of a failed run: ``max`` attempts after the first, waiting backoff * 2**n between."""
 
     max: int = Field(0, ge=0, le=20)
-    backoff: Duration = timedelta(seconds=30)
+    backoff: Backoff = timedelta(seconds=30)
 
     def delay_before(self, retry_number: int) -> timedelta:
         """The wait before retry number ``retry_number`` (1 for the first retry)."""
@@ -145,10 +172,10 @@ class _JobBase(_Model):
     name: str | None = Field(None, max_length=200)
     description: str | None = Field(None, max_length=2000)
     schedule: Schedule
-    timeout: Duration = timedelta(hours=1)
+    timeout: Timeout = timedelta(hours=1)
     retries: RetryPolicy = RetryPolicy()
     max_instances: int = Field(1, ge=1, le=100)
-    misfire_grace: Duration | None = None  # None: SCHEDOPS_MISFIRE_GRACE
+    misfire_grace: Grace | None = None  # None: SCHEDOPS_MISFIRE_GRACE
     alert_channel: str | None = None
     enabled: bool = True
 
@@ -197,8 +224,9 @@ class HttpJob(_JobBase):
     @field_validator("url")
     @classmethod
     def _http_url(cls, value: str) -> str:
-        if not re.match(r"^https?://[^\s/]+", value):
-            raise ValueError(f"url must start with http:// or https:// and name a host, got {value!r}")
+        problem = url_problem(value)
+        if problem is not None:
+            raise ValueError(problem)
         return value
 
     @field_validator("method", mode="before")
@@ -228,7 +256,7 @@ class DigestJob(_JobBase):
     kind: Literal["digest"]
     channel: str
     only_when_unhealthy: bool = False
-    window: Duration = timedelta(hours=24)
+    window: Window = timedelta(hours=24)
 
 
 JobSpec = Annotated[ShellJob | HttpJob | PythonJob | DigestJob, Field(discriminator="kind")]

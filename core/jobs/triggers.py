@@ -44,6 +44,26 @@ def first_fire_time(spec: JobSpec, default_timezone: str, now: datetime) -> date
     return None if fire is None else fire.astimezone(UTC)
 
 
+class UnschedulableJobError(ValueError):
+    """A job whose first fire time cannot be computed (it would lie beyond the range of dates)."""
+
+    def __init__(self, job_id: str) -> None:
+        super().__init__(f"job {job_id!r}: its schedule has no representable first fire time")
+        self.job_id = job_id
+
+
+def check_schedulable(spec: JobSpec, now: datetime) -> datetime | None:
+    """The first fire time of ``spec`` after ``now``, or UnschedulableJobError (never OverflowError): checked
+    before a definition is stored, so that a stored job can always be scheduled at start-up."""
+    try:
+        first = first_fire_time(spec, "UTC", now)
+        if first is not None and isinstance(spec.schedule, IntervalSchedule):
+            _ = first + spec.schedule.interval  # the fire after it must exist too
+    except (OverflowError, ValueError):
+        raise UnschedulableJobError(spec.id) from None
+    return first
+
+
 def fire_times(
     spec: JobSpec, default_timezone: str, *, after: datetime, until: datetime | None = None, limit: int = 10
 ) -> list[datetime]:

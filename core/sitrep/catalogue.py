@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from core.durations import parse_duration
+from core.durations import A_YEAR, DurationError, parse_duration
 from core.jobs.spec import JobSpec, ShellJob, parse_job
 from core.sitrep.model import JobCounts, PausedJob
 from core.storage.tables import JobRow
@@ -29,7 +29,12 @@ ACTIVE: ColumnElement[bool] = and_(JobRow.enabled.is_(True), JobRow.paused.is_(F
 
 def timeout_of(text: str | None) -> timedelta:
     """A job's timeout from its stored text (absent: the default); a run of a removed job gets the default."""
-    return DEFAULT_TIMEOUT if text is None else parse_duration(text)
+    if text is None:
+        return DEFAULT_TIMEOUT
+    try:
+        return parse_duration(text)
+    except DurationError:  # stored before durations were bounded: the longest a timeout may now be
+        return A_YEAR
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,8 +60,15 @@ async def job_counts(connection: AsyncConnection) -> JobCounts:
 async def custom_graces(connection: AsyncConnection, default: timedelta) -> dict[str, timedelta]:
     """Jobs whose own misfire grace differs from ``default``."""
     rows = await connection.execute(select(JobRow.id, GRACE).where(GRACE.is_not(None)))
-    graces = {job_id: parse_duration(text) for job_id, text in rows}
+    graces = {job_id: _stored_grace(text, default) for job_id, text in rows}
     return {job_id: grace for job_id, grace in graces.items() if grace != default}
+
+
+def _stored_grace(text: str | None, default: timedelta) -> timedelta:
+    try:
+        return parse_duration(text)
+    except DurationError:  # stored before durations were bounded
+        return default
 
 
 async def paused_jobs(connection: AsyncConnection) -> list[PausedJob]:

@@ -15,6 +15,7 @@ from core.audit import audit_row
 from core.jobs.changes import describe_change, door_of, spec_changes
 from core.jobs.spec import JobSpec, job_to_data, parse_job
 from core.jobs.state import JobState, job_state
+from core.jobs.triggers import check_schedulable
 from core.storage.database import Database
 from core.storage.tables import AuditRow, JobRow
 
@@ -147,8 +148,10 @@ class JobStore:
         existing id an IntegrityError.
 
         The change is audited in the same transaction, with a diff and the door it came through (``via``;
-        by default the one ``actor`` names: cli, api, slack)."""
+        by default the one ``actor`` names: cli, api, slack). A definition without a representable first fire
+        time raises UnschedulableJobError and nothing is stored."""
         async with self._db.session.begin() as session:
+            check_schedulable(spec, now)
             row = None if create_only else await session.get(JobRow, spec.id, with_for_update=True)
             before = None if row is None else parse_job(row.spec)
             if row is None:

@@ -23,6 +23,46 @@ log = logging.getLogger(__name__)
 
 # A probe must answer well within an orchestrator's timeout (Kubernetes' default is 1s, most set a few).
 PING_TIMEOUT = 2.0
+# A connection has this long to send a whole request, and to send the next one after an answer: aiohttp's
+# keep-alive timer starts when the connection opens and is only reset by a finished response, so a client
+# trickling a request byte by byte is cut off too (aiohttp's default is 3,630 s).
+REQUEST_TIMEOUT = 10.0
+# Probes and a scraper need a handful; the rest are turned away at once, so idle connections can never
+# take the file descriptors that jobs and the database need.
+MAX_CONNECTIONS = 64
+_BUSY = b"HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+
+
+class _TurnedAway(asyncio.Protocol):
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        assert isinstance(transport, asyncio.WriteTransport)
+        transport.write(_BUSY)
+        transport.close()
+
+
+class _CappedSite(web.BaseSite):
+    """A TCP site that serves at most ``max_connections`` connections at a time."""
+
+    def __init__(self, runner: web.AppRunner, host: str, port: int, *, max_connections: int) -> None:
+        super().__init__(runner)
+        self._host = host
+        self._port = port
+        self._max_connections = max_connections
+
+    @property
+    def name(self) -> str:
+        return f"http://{self._host}:{self._port}"
+
+    async def start(self) -> None:
+        await super().start()
+        server = self._runner.server
+        assert server is not None
+
+        def protocol() -> asyncio.BaseProtocol:
+            return _TurnedAway() if len(server.connections) >= self._max_connections else server()
+
+        loop = asyncio.get_running_loop()
+        self._server = await loop.create_server(protocol, self._host, self._port, reuse_address=True)
 
 
 class HealthServerError(RuntimeError):
@@ -37,12 +77,13 @@ class HealthServerError(RuntimeError):
 
 class HealthServer:
     """An aiohttp server for /healthz, /readyz and /metrics. ``port`` 0 picks a free port; after ``start()``
-    ``port`` is the one bound."""
+    ``port`` is the one bound. It listens on loopback unless told otherwise (SCHEDOPS_HTTP_HOST), gives
+    each connection ``request_timeout`` seconds per request, and serves ``max_connections`` at once."""
 
     def __init__(
         self,
         port: int,
-        host: str = "0.0.0.0",
+        host: str = "127.0.0.1",
         *,
         db: Database,
         engine: Engine,
@@ -50,6 +91,8 @@ class HealthServer:
         slack_connected: Callable[[], bool] | None = None,
         role: Callable[[], str] = lambda: "leader",
         ping_timeout: float = PING_TIMEOUT,
+        request_timeout: float = REQUEST_TIMEOUT,
+        max_connections: int = MAX_CONNECTIONS,
     ) -> None:
         self.host = host
         self.port = port
@@ -59,15 +102,17 @@ class HealthServer:
         self._slack_connected = slack_connected
         self._role = role
         self._ping_timeout = ping_timeout
+        self._request_timeout = request_timeout
+        self._max_connections = max_connections
         self._runner: web.AppRunner | None = None
 
     async def start(self) -> None:
         """Listen, or raise HealthServerError naming the port."""
         # Probes come every few seconds: an access log line for each would drown the useful ones.
-        runner = web.AppRunner(self._app(), access_log=None)
+        runner = web.AppRunner(self._app(), access_log=None, keepalive_timeout=self._request_timeout)
         await runner.setup()
         try:
-            await web.TCPSite(runner, self.host, self.port).start()
+            await _CappedSite(runner, self.host, self.port, max_connections=self._max_connections).start()
         except OSError as error:
             await runner.cleanup()
             raise HealthServerError(self.host, self.port, error) from error

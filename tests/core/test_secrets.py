@@ -44,9 +44,9 @@ async def test_two_processes_starting_at_once_end_with_the_same_secret(db: Datab
 
 
 async def test_a_configured_secret_wins_and_nothing_is_stored(db: Database, clock: ManualClock) -> None:
-    settings = Settings.model_validate({"SCHEDOPS_SIGNING_SECRET": "configured-secret"})
+    settings = Settings.model_validate({"SCHEDOPS_SIGNING_SECRET": "configured-secret-of-at-least-32-bytes"})
 
-    assert await signing_secret(db, settings, now=clock()) == "configured-secret"
+    assert await signing_secret(db, settings, now=clock()) == "configured-secret-of-at-least-32-bytes"
 
     generated = await stored_secret(db, SIGNING_SECRET, now=clock(), generate=lambda: "generated-now")
     assert generated == "generated-now"

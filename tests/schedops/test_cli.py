@@ -97,7 +97,7 @@ def test_a_busy_port_is_one_clear_line(workdir: Path) -> None:
         port = busy.getsockname()[1]
         result = schedops(workdir, "run", env={"PORT": str(port)})
     assert result.returncode == 1
-    assert f"cannot listen on 0.0.0.0:{port}" in result.stderr and "Traceback" not in result.stderr
+    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_a_second_scheduler_on_the_same_database_refuses_to_start(workdir: Path) -> None:
@@ -153,3 +153,9 @@ def test_run_syncs_the_file_says_slack_is_not_configured_and_stops_cleanly_on_si
 
     listing = schedops(workdir, "jobs", "list")
     assert "hello" in listing.stdout and "active" in listing.stdout
+
+
+def test_an_endless_sitrep_window_is_one_line_not_a_traceback(workdir: Path) -> None:
+    result = schedops(workdir, "sitrep", "--window", "inf")
+    assert result.returncode == 2
+    assert "argument --window: expected a duration" in result.stderr and "Traceback" not in result.stderr

@@ -35,3 +35,8 @@ def doze(seconds: float) -> dict[str, float]:
     """A plain function that blocks its thread (a timeout cannot stop it)."""
     time.sleep(seconds)
     return {"dozed": seconds}
+
+
+def echo(**values: object) -> dict[str, object]:
+    """Returns its arguments: a job whose result holds its own kwargs."""
+    return dict(values)

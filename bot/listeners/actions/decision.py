@@ -35,7 +35,11 @@ async def _decide(ctx: BotContext, body: dict[str, Any], token: str, respond: Re
         )
     try:
         approval = await ctx.ops.decide(
-            token, actor=actor, channel_id=message.channel if message else None, progress=progress
+            token,
+            actor=actor,
+            channel_id=message.channel if message else None,
+            message=(message.channel, message.ts) if message else None,
+            progress=progress,
         )
     except ApprovalRefused as refusal:
         await respond(response_type="ephemeral", replace_original=False, **refusal_message(refusal))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from application.operations import OutputRefused
 from bot.context import BotContext
 from bot.responders import Respond, replier
 from bot.views.common import notice_message
@@ -21,9 +22,13 @@ def handler(ctx: BotContext) -> Any:
 
 
 async def _open(ctx: BotContext, body: dict[str, Any], value: str, respond: Respond) -> None:
+    channel = (body.get("channel") or {}).get("id")
     try:
-        run = await ctx.ops.run(int(value))
-    except (ValueError, RunLookupError):
+        run = await ctx.ops.read_output(value, reader=body["user"]["id"], channel_id=channel)
+    except OutputRefused as refusal:
+        await respond(replace_original=False, **notice_message(str(refusal)))
+        return
+    except RunLookupError:
         await respond(replace_original=False, **notice_message("That run is no longer in the history."))
         return
     await ctx.client.views_open(trigger_id=body["trigger_id"], view=output_modal(run))

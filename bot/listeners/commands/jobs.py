@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from application.operations import OutputRefused
 from bot.context import BotContext
 from bot.parsing import JobsRequest, ParseError, parse_jobs
 from bot.responders import Respond
@@ -49,15 +50,22 @@ async def _answer(ctx: BotContext, request: JobsRequest, command: dict[str, Any]
         await acting.submit(ctx, change, actor=actor, channel_id=channel, respond=respond, usage=JOBS_USAGE)
     elif request.action in {"new", "edit"}:
         await job_forms.open_form(ctx, command["trigger_id"], channel, request.job_id, respond)
+    elif request.action == "export":
+        await respond(**await _export(ctx, actor, channel))
     else:
         await respond(**await _look(ctx, request))
+
+
+async def _export(ctx: BotContext, actor: str, channel: str) -> dict[str, Any]:
+    try:
+        return dict(export_message(await ctx.ops.export_for(actor, channel_id=channel)))
+    except OutputRefused as refusal:
+        return dict(error_message(str(refusal), JOBS_USAGE))
 
 
 async def _look(ctx: BotContext, request: JobsRequest) -> dict[str, Any]:
     if request.action == "list":
         return await job_list_page(ctx, request.number or 1)
-    if request.action == "export":
-        return dict(export_message(await ctx.ops.export(redact=True)))
     assert request.job_id is not None
     try:
         job = await ctx.ops.job(request.job_id)

@@ -44,7 +44,10 @@ def handler(ctx: BotContext) -> Any:
         await ack()
         actor = body["user"]["id"]
         respond = channel_responder(ctx.client, meta.context, actor)
-        request = ActionRequest.update_job(spec) if editing else ActionRequest.add_job(spec)
+        if existing is not None:  # the change and the version it was made against, never a whole snapshot
+            request = ActionRequest.update_job(spec, base=existing.spec)
+        else:
+            request = ActionRequest.add_job(spec)
         work = acting.submit(ctx, request, actor=actor, channel_id=meta.context, respond=respond, usage=JOBS_USAGE)
         ctx.spawn(work, what="saving the job", respond=respond)
 

@@ -7,15 +7,19 @@ import argparse
 from application import reads
 from core.clock import utc_now
 from core.config import Settings
-from core.durations import parse_duration
+from core.durations import MAX_WINDOW, DurationError, parse_duration
 from core.sitrep.text import render_job_report, render_sitrep
 from core.storage.database import Database
+from schedops.cli import EXIT_BAD_INPUT, CommandError
 from schedops.cli.database import with_database
 from schedops.http.probe import scheduler_answers
 
 
 def execute(args: argparse.Namespace, settings: Settings) -> int:
-    window = parse_duration(args.window)
+    try:
+        window = parse_duration(args.window, maximum=MAX_WINDOW)
+    except DurationError as error:
+        raise CommandError([f"argument --window: {error}"], EXIT_BAD_INPUT) from None
 
     async def sitrep(db: Database) -> int:
         now = utc_now()

@@ -245,7 +245,7 @@ async def test_a_token_from_another_deployment_is_refused(
 ) -> None:
     other = await ApprovalService.create(
         db,
-        make_settings(SCHEDOPS_SIGNING_SECRET="another-deployment"),
+        make_settings(SCHEDOPS_SIGNING_SECRET="another-deployment-with-its-own-32-byte-key"),
         control=engine,
         run_fixit=fixit,
         clock=clock,

@@ -141,7 +141,8 @@ def test_shell_jobs_do_not_inherit_schedops_secrets() -> None:
         "SCHEDOPS_SIGNING_SECRET": "s",
         "PGPASSWORD": "kept-for-pg_dump",
     }
-    assert job_environment(environ) == {"PATH": "/bin", "PGPASSWORD": "kept-for-pg_dump"}
+    inherit = {"PATH", "PGPASSWORD", "SLACK_BOT_TOKEN", "SLACK_APP_TOKEN_FILE", "DATABASE_URL"}
+    assert job_environment(environ, inherit) == {"PATH": "/bin", "PGPASSWORD": "kept-for-pg_dump"}
 
 
 async def test_a_timed_out_thread_keeps_its_job_busy_until_it_returns(make_engine: EngineFactory) -> None:

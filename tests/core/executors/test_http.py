@@ -172,3 +172,82 @@ async def test_it_refuses_other_job_kinds(http: HttpExecutor) -> None:
 
     assert result.status is RunStatus.FAILED
     assert result.error_class is ErrorClass.PERMANENT
+
+
+@pytest.fixture
+async def elsewhere() -> AsyncIterator[Server]:
+    """A second server: another origin, recording the headers it receives."""
+    received: list[Any] = []
+
+    async def record(request: web.Request) -> web.Response:
+        received.append({**request.headers, "_body": await request.text(), "_method": request.method})
+        return web.Response(text="recorded")
+
+    app = web.Application()
+    app.router.add_route("*", "/record", record)
+    runner = web.AppRunner(app, shutdown_timeout=0.1)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    host, port = runner.addresses[0][:2]
+    yield Server(url=f"http://{host}:{port}", received=received)
+    await runner.cleanup()
+
+
+async def redirector(to: str, status: int = 307, seen: list[Any] | None = None) -> tuple[web.AppRunner, str]:
+    async def redirect(request: web.Request) -> web.Response:
+        return web.Response(status=status, headers={"Location": to})
+
+    async def record(request: web.Request) -> web.Response:
+        (seen if seen is not None else []).append(dict(request.headers))
+        return web.Response(text="recorded")
+
+    app = web.Application()
+    app.router.add_route("*", "/go", redirect)
+    app.router.add_route("*", "/here", record)
+    runner = web.AppRunner(app, shutdown_timeout=0.1)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    host, port = runner.addresses[0][:2]
+    return runner, f"http://{host}:{port}/go"
+
+
+async def test_custom_credential_headers_and_the_body_do_not_follow_a_cross_origin_redirect(
+    elsewhere: Server,
+) -> None:
+    runner, start = await redirector(f"{elsewhere.url}/record")
+    headers = {"X-API-Key": TOKEN, "Authorization": f"Bearer {TOKEN}", "Accept": "text/plain"}
+    spec = job(kind="http", url=start, method="PUT", headers=headers, body={"secret": TOKEN})
+    executor = HttpExecutor()
+    try:
+        result = await executor.execute(spec)
+    finally:
+        await executor.close()
+        await runner.cleanup()
+    assert result.status is RunStatus.SUCCEEDED
+    (seen,) = elsewhere.received
+    assert TOKEN not in str(seen)
+    assert seen["Accept"] == "text/plain"
+
+
+async def test_headers_still_follow_a_redirect_within_the_same_origin() -> None:
+    seen: list[Any] = []
+    runner, start = await redirector("/here", status=302, seen=seen)  # relative: the same server
+    executor = HttpExecutor()
+    try:
+        result = await executor.execute(job(kind="http", url=start, headers={"X-API-Key": TOKEN}))
+    finally:
+        await executor.close()
+        await runner.cleanup()
+    assert result.status is RunStatus.SUCCEEDED
+    assert [headers["X-API-Key"] for headers in seen] == [TOKEN]
+
+
+async def test_a_redirect_loop_fails_permanently_with_one_line() -> None:
+    runner, start = await redirector("/go")
+    executor = HttpExecutor()
+    try:
+        result = await executor.execute(job(kind="http", url=start))
+    finally:
+        await executor.close()
+        await runner.cleanup()
+    assert result.error_class is ErrorClass.PERMANENT and result.error_message == "more than 10 redirects"

@@ -282,7 +282,7 @@ def test_it_refuses_a_file_that_is_not_utf8(tmp_path: Path) -> None:
 
 
 def test_the_example_jobs_file_is_valid_and_shows_every_kind() -> None:
-    specs = load_jobs_file(REPO / "jobs.yml")
+    specs = load_jobs_file(REPO / "jobs.yml", variables={"PORT": "8080"})
     assert {spec.kind for spec in specs} == {"shell", "http", "python", "digest"}
     assert any(isinstance(spec.schedule, CronSchedule) and spec.schedule.timezone for spec in specs)
     assert any(isinstance(spec, ShellJob) and isinstance(spec.command, str) for spec in specs)

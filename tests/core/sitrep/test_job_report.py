@@ -97,7 +97,7 @@ async def test_the_report_never_shows_secrets(db: Database, seed: Seed, clock: M
     report = await build_job_report(db, "hook", now=clock.now, default_timezone="UTC")
 
     text = " ".join(report.definition)
-    assert "Calls GET https://deploy@example.com/hooks/run?… and expects HTTP 200" in text
+    assert "Calls GET https://[hidden]@example.com/hooks/run?… and expects HTTP 200" in text
     assert "Authorization" in text
     for secret in ("hunter2", "s3cr3t", "abc123"):
         assert secret not in report.model_dump_json()

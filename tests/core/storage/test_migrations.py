@@ -103,3 +103,28 @@ def _run(late: timedelta, *, trigger: str = "schedule", started: bool = True) ->
         "scheduled_at": SCHEDULED,
         "started_at": started_at,
     }
+
+
+async def test_it_bounds_durations_stored_before_they_were_bounded(db: Database) -> None:
+    from core.storage.jobs_store import JobStore
+    from core.storage.tables import JobRow
+
+    endless = {
+        "id": "endless",
+        "kind": "shell",
+        "command": "true",
+        "timeout": "1e20",
+        "schedule": {"interval": "3000000d", "jitter": "inf"},
+        "retries": {"max": 2, "backoff": "nan"},
+    }
+    async with db.engine.begin() as connection:
+        await connection.run_sync(lambda c: command.downgrade(alembic_config(c), "0006"))
+        row = {"id": "endless", "kind": "shell", "spec": endless, "enabled": True, "paused": False, "source": "api"}
+        now = datetime(2026, 11, 30, tzinfo=UTC)
+        await connection.execute(insert(JobRow.__table__), [{**row, "created_at": now, "updated_at": now}])
+    await db.migrate()
+
+    job = await JobStore(db).require("endless")
+    assert job.spec.timeout == timedelta(days=365)
+    assert job.spec.schedule.interval == timedelta(days=365)  # type: ignore[union-attr]
+    assert job.spec.retries.backoff == timedelta(days=1)

@@ -62,6 +62,7 @@ class FakeSlack:
     async def start(self) -> None:
         app = web.Application()
         app.router.add_post("/api/{method}", self.http.handle_api)
+        app.router.add_get("/api/{method}", self.http.handle_api)  # slack-sdk sends users.info as a GET
         app.router.add_post("/response/{url_id}", self.http.handle_response)
         app.router.add_get("/socket", self.socket.handle)
         self._runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=1.0)

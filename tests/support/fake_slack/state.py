@@ -169,6 +169,9 @@ class Workspace:
         self.violations: list[Violation] = []
         self.warnings: list[Violation] = []
         self._view_numbers = itertools.count(1)
+        # users.info: guests (is_restricted), and Slack Connect users by their own team id.
+        self.guests: set[str] = set()
+        self.external_users: dict[str, str] = {}
 
     def check_message(self, method: str, body: JsonDict, *, need_text: bool = True) -> tuple[str, list[JsonDict]]:
         """(text, blocks) of a message body, or ApiError as Slack would answer; records why."""

@@ -57,6 +57,7 @@ class WebApi:
             "views.push": self.views_open,
             "views.update": self.views_update,
             "views.publish": self.views_publish,
+            "users.info": self.users_info,
         }
 
     def call(self, method: str, body: JsonDict) -> JsonDict:
@@ -77,6 +78,21 @@ class WebApi:
             "user_id": i.bot_user_id,
             "bot_id": i.bot_id,
             "is_enterprise_install": False,
+        }
+
+    def users_info(self, body: JsonDict) -> JsonDict:
+        """A member of the workspace unless the test made them a guest or someone from another organisation."""
+        user_id = str(body.get("user", ""))
+        workspace = self.workspace
+        team = workspace.external_users.get(user_id, self.identity.team_id)
+        return {
+            "user": {
+                "id": user_id,
+                "team_id": team,
+                "is_restricted": user_id in workspace.guests,
+                "is_ultra_restricted": False,
+                "is_stranger": user_id in workspace.external_users,
+            }
         }
 
     def chat_post_message(self, body: JsonDict) -> JsonDict:

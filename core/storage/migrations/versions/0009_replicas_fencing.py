@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 
 revision = '0009_replicas_fencing'
-down_revision = '0006'
+down_revision = '0008_harden_bounded_durations'
 branch_labels = None
 depends_on = None
 
