@@ -19,7 +19,15 @@ EXIT_PROBLEM = 1
 EXIT_BAD_INPUT = 2
 
 # command name -> the module under schedops.cli.commands that carries it out (``execute(args, settings)``)
-_MODULES = {"run": "serve", "check": "check", "jobs": "jobs", "sitrep": "sitrep", "audit": "audit", "runs": "runs"}
+_MODULES = {
+    "run": "serve",
+    "check": "check",
+    "jobs": "jobs",
+    "sitrep": "sitrep",
+    "audit": "audit",
+    "runs": "runs",
+    "tokens": "tokens",
+}
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -44,7 +52,21 @@ def _parser() -> argparse.ArgumentParser:
     runs = commands.add_parser("runs", help="recent runs of a job")
     runs.add_argument("job_id")
     runs.add_argument("-n", "--limit", type=int, default=20)
+    _token_commands(commands)
     return parser
+
+
+def _token_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    tokens = commands.add_parser("tokens", help="create, list or revoke HTTP API tokens").add_subparsers(
+        dest="tokens_command", required=True, metavar="ACTION"
+    )
+    create = tokens.add_parser("create", help="create a token and print it (once)")
+    create.add_argument("name")
+    create.add_argument("--role", required=True, choices=["viewer", "operator", "admin"])
+    create.add_argument("--acting-as", metavar="SLACK_USER_ID", help="the Slack user the token speaks for")
+    tokens.add_parser("list", help="list tokens (never the tokens themselves)")
+    revoke = tokens.add_parser("revoke", help="refuse a token from now on")
+    revoke.add_argument("name")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
