@@ -16,12 +16,12 @@ from enum import StrEnum
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
+from core.jobs.spec import SLACK_USER_PATTERN
 from core.storage.database import Database
 from core.storage.tables import ApiTokenRow
 
 PREFIX = "sops_"
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,31}$")
-SLACK_USER_PATTERN = re.compile(r"^[UW][A-Z0-9]{2,31}$")
 # Writing last_used_at on every request would make every read a write; a minute is precise enough to tell a
 # token in use from an abandoned one.
 LAST_USED_RESOLUTION = timedelta(minutes=1)

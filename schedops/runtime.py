@@ -10,6 +10,7 @@ import asyncio
 import logging
 import signal
 
+from application.operations import Operations
 from application.services import Services
 from bot.slack.session import SlackSession
 from core.clock import utc_now
@@ -17,6 +18,7 @@ from core.config import Settings
 from core.jobs.spec import JobSpec
 from core.jobs.sync import sync_jobs
 from core.storage.instance_lock import InstanceLock
+from schedops.http.api import create_api
 from schedops.http.server import HealthServer
 
 log = logging.getLogger("schedops")
@@ -40,6 +42,8 @@ async def serve(settings: Settings, specs: list[JobSpec] | None) -> None:
         else:
             log.info("no jobs file (set SCHEDOPS_JOBS_FILE or create jobs.yml); jobs come from the database")
         slack = await SlackSession.attach(services) if settings.slack_configured else None
+        # One Operations for every door: Slack's when Slack runs, so both share one approval service.
+        ops = slack.ctx.ops if slack is not None else await Operations.create(services)
         await services.engine.start()
         health = HealthServer(
             settings.port,
@@ -47,6 +51,7 @@ async def serve(settings: Settings, specs: list[JobSpec] | None) -> None:
             engine=services.engine,
             metrics=services.metrics,
             slack_connected=services.slack_connected,
+            api=create_api(ops),
         )
         try:
             await health.start()
