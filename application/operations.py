@@ -47,6 +47,9 @@ from core.storage.jobs_store import JobLookupError, StoredJob, spec_hash
 
 __all__ = ["JobPage", "NothingToRetry", "Operations"]
 
+# How long an API decision waits for the approved action to be carried out before answering.
+DECISION_WAIT_SECONDS = 10.0
+
 
 class NothingToRetry(LookupError):
     """A fix-it plan with no retry in it: there is nothing to approve."""
@@ -73,6 +76,7 @@ class Operations:
         self.approvals = approvals
         self.plans = PlanStore(services.db)
         self._run_waiters: dict[int, asyncio.Event] = {}
+        self._deciding: set[asyncio.Task[Approval]] = set()
         services.events.subscribe(RunSucceeded, self._run_ended)
         services.events.subscribe(RunFailed, self._run_ended)
         services.events.subscribe(RunSkipped, self._run_ended)
@@ -253,9 +257,18 @@ class Operations:
         approval = await self.approvals.store.get(approval_id)
         with recorded_via(caller.credential):
             # The same signed decision a Slack button carries: one path decides, whichever door is used.
-            return await self.decide(
-                self.approvals.token(approval, decision), actor=approver, channel_id=None, door=API_DOOR
+            signed = self.approvals.token(approval, decision)
+            deciding = asyncio.get_running_loop().create_task(
+                self.decide(signed, actor=approver, channel_id=None, door=API_DOOR)
             )
+        # A refusal or a quick action answers at once; a fix-it plan may take minutes of retries: it carries on
+        # in the background, and the caller sees the request as approved (GET it later for the outcome).
+        self._deciding.add(deciding)
+        deciding.add_done_callback(self._deciding.discard)
+        done, _ = await asyncio.wait({deciding}, timeout=DECISION_WAIT_SECONDS)
+        if done:
+            return deciding.result()
+        return await self.approvals.store.get(approval_id)
 
     async def describe_request(self, approval: Approval) -> list[str]:
         """What a request asks for, in words an approver can judge: the plan, or the new job definition

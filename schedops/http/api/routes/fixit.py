@@ -3,10 +3,11 @@ needs a second person's approval, whatever the token's role)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Annotated
 
 from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from core.fixit.describe import describe_plan
 from core.fixit.model import FixitMode, FixitPlan
@@ -21,9 +22,16 @@ class FixitAsk(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     mode: FixitMode = FixitMode.BALANCED
-    window: Duration = Field(default="24h", description="How far back to look for failures, e.g. 6h")  # type: ignore[assignment]
+    window: Duration = Field(timedelta(hours=24), description="How far back to look for failures, e.g. 6h")
     max_retries: int = Field(3, ge=1, le=20)
     job_ids: list[Annotated[str, Field(pattern=JOB_ID_PATTERN)]] = Field(default_factory=list, max_length=100)
+
+    @field_validator("window")
+    @classmethod
+    def _sensible(cls, value: timedelta) -> timedelta:
+        if not timedelta(0) < value <= timedelta(days=366):
+            raise ValueError("window must be between 1s and 366d")
+        return value
 
 
 class FixitPlanOut(BaseModel):
