@@ -263,5 +263,5 @@ async def test_the_openapi_document_is_3_1_and_the_docs_page_is_served(api: Api)
 
 @pytest.mark.parametrize("path", ["/nope", "/jobs/UPPER"])
 async def test_unknown_paths_and_bad_ids_are_problems(api: Api, path: str) -> None:
-    status, body, headers = await api.call("GET", path, as_="viewer")
+    status, _, headers = await api.call("GET", path, as_="viewer")
     assert status in {404, 422} and headers["Content-Type"] == "application/problem+json"
