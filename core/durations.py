@@ -32,7 +32,10 @@ def parse_duration(value: object) -> timedelta:
         raise DurationError(f"expected a duration like 30s, 5m, 2h, 1d or a number of seconds, got {value!r}")
     if seconds < 0:
         raise DurationError(f"a duration cannot be negative, got {value!r}")
-    return timedelta(seconds=seconds)
+    try:
+        return timedelta(seconds=seconds)
+    except (OverflowError, ValueError):  # beyond timedelta's 999999999 days, or nan
+        raise DurationError(f"a duration must be finite and under 999999999 days, got {value!r}") from None
 
 
 def _parse_text(text: str) -> float:

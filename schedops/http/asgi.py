@@ -37,8 +37,9 @@ def scope_of(request: web.Request) -> Scope:
         "method": request.method,
         "scheme": request.scheme,
         "path": request.path,
-        "raw_path": request.raw_path.split("?", 1)[0].encode("latin-1"),
-        "query_string": request.query_string.encode("latin-1"),
+        # The raw (percent-encoded, so ASCII) forms, as a server hands them to ASGI applications.
+        "raw_path": request.rel_url.raw_path.encode("ascii", "replace"),
+        "query_string": request.rel_url.raw_query_string.encode("ascii", "replace"),
         "root_path": "",
         "headers": [(name.lower(), value) for name, value in request.raw_headers],
         "client": tuple(peer[:2]) if isinstance(peer, tuple) else None,

@@ -96,7 +96,7 @@ class HealthServer:
         app.router.add_get("/readyz", self._readyz)
         app.router.add_get("/metrics", self._metrics_page)
         if self._api is not None:
-            app.router.add_route("*", "/api/v1/{tail:.*}", asgi_handler(self._api))
+            app.router.add_route("*", "/api/v1/{tail:[\\s\\S]*}", asgi_handler(self._api))
         return app
 
     async def _healthz(self, _request: web.Request) -> web.Response:

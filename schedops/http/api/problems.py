@@ -59,7 +59,7 @@ _PROBLEM_CONTENT = {MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Proble
 # Every problem a route may answer, in the OpenAPI document (validation errors included, as problems).
 DOCUMENTED: dict[int | str, dict[str, Any]] = {
     status: {"model": Problem, "description": HTTPStatus(status).phrase, "content": _PROBLEM_CONTENT}
-    for status in (401, 403, 404, 409, 413, 422, 429, 500)
+    for status in (400, 401, 403, 404, 409, 413, 422, 429, 500)
 }
 
 # Which status each refusal of the approval workflow gets: a decision that can no longer be made conflicts

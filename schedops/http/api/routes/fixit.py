@@ -23,7 +23,7 @@ class FixitAsk(BaseModel):
 
     mode: FixitMode = FixitMode.BALANCED
     window: Duration = Field(timedelta(hours=24), description="How far back to look for failures, e.g. 6h")
-    max_retries: int = Field(3, ge=1, le=20)
+    max_retries: int = Field(3, ge=1, le=10)
     job_ids: list[Annotated[str, Field(pattern=JOB_ID_PATTERN)]] = Field(default_factory=list, max_length=100)
 
     @field_validator("window")

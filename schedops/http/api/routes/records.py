@@ -38,7 +38,7 @@ _EXPORT_RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "The jobs file, with credential-bearing values hidden",
         "content": {
-            "application/yaml": {"schema": {"type": "string"}},
+            "application/yaml": {"schema": {"type": "object"}},
             "application/json": {"schema": {"type": "object"}},
         },
     }
