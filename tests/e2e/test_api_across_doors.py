@@ -60,3 +60,14 @@ async def test_asked_in_slack_and_approved_over_the_api(bot: Bot, api: Api) -> N
     assert run.requested_by == APPROVER
     [redrawn] = [m for m in bot.slack.messages(OPS_CHANNEL) if m.ts == request.ts]
     assert ids.APPROVE not in _buttons(redrawn)  # no buttons left to press
+
+
+async def test_jobs_mine_lists_only_the_callers_jobs(bot: Bot) -> None:
+    await bot.add_job(id="theirs", target="tests.support.tasks:nap", kwargs={"seconds": 0}, owner=APPROVER)
+    await bot.add_job(id="mine", target="tests.support.tasks:nap", kwargs={"seconds": 0}, owner=REQUESTER)
+
+    ack = await bot.command("/jobs", "mine", user=REQUESTER)
+    await bot.settle()
+
+    shown = str(ack) + str(bot.slack.messages())
+    assert "mine" in shown and "theirs" not in shown
