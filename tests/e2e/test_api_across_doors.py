@@ -69,5 +69,5 @@ async def test_jobs_mine_lists_only_the_callers_jobs(bot: Bot) -> None:
     ack = await bot.command("/jobs", "mine", user=REQUESTER)
     await bot.settle()
 
-    shown = str(ack) + str(bot.slack.messages())
-    assert "mine" in shown and "theirs" not in shown
+    shown = str(ack) + str(bot.slack.responses())
+    assert "(1 in all)" in shown and "*mine*" in shown and "theirs" not in shown
