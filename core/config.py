@@ -19,9 +19,16 @@ from pydantic import Field, SecretStr, ValidationError, field_validator, model_v
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from core.durations import DurationError, parse_duration
+from core.webhooks.endpoints import WebhookEndpoint, parse_webhooks
 
 # Secrets may also be read from a file named by VARIABLE_FILE (Docker / Kubernetes secrets).
-SECRET_VARIABLES = ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SCHEDOPS_SIGNING_SECRET", "DATABASE_URL")
+SECRET_VARIABLES = (
+    "SLACK_BOT_TOKEN",
+    "SLACK_APP_TOKEN",
+    "SCHEDOPS_SIGNING_SECRET",
+    "DATABASE_URL",
+    "SCHEDOPS_WEBHOOKS",
+)
 
 
 class ConfigError(Exception):
@@ -65,6 +72,8 @@ class Settings(BaseSettings):
     slack_api_url: str = Field("https://slack.com/api/", alias="SLACK_API_URL")
     alert_channel: str | None = Field(None, alias="SCHEDOPS_ALERT_CHANNEL")
     allow_shell_from_slack: bool = Field(False, alias="SCHEDOPS_ALLOW_SHELL_FROM_SLACK")
+    # URLs with their secrets as fragments (core.webhooks.endpoints): a secret as a whole.
+    webhooks: SecretStr | None = Field(None, alias="SCHEDOPS_WEBHOOKS")
 
     @classmethod
     def settings_customise_sources(
@@ -105,7 +114,18 @@ class Settings(BaseSettings):
     def _empty_path(cls, value: Any) -> Any:
         return None if value == "" else value
 
-    @field_validator("slack_bot_token", "slack_app_token", "signing_secret", mode="before")
+    @field_validator("webhooks")
+    @classmethod
+    def _webhooks(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            parse_webhooks(value.get_secret_value())  # ValueError names the entry, never its secret
+        return value
+
+    @property
+    def webhook_endpoints(self) -> tuple[WebhookEndpoint, ...]:
+        return () if self.webhooks is None else parse_webhooks(self.webhooks.get_secret_value())
+
+    @field_validator("slack_bot_token", "slack_app_token", "signing_secret", "webhooks", mode="before")
     @classmethod
     def _empty_secret(cls, value: Any) -> Any:
         return None if value == "" else value
@@ -186,7 +206,7 @@ def _describe(error: Any) -> str:
     if not error["loc"]:
         return message  # a rule across variables names them itself
     name = str(error["loc"][0])
-    if name in {"SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SCHEDOPS_SIGNING_SECRET", "DATABASE_URL"}:
+    if name in SECRET_VARIABLES:
         return f"{name}: {message}"
     shown = repr(error.get("input"))
     return f"{name}: {message}" if shown in message else f"{name}: {message} (got {shown})"

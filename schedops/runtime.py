@@ -12,6 +12,7 @@ import signal
 
 from application.operations import Operations
 from application.services import Services
+from application.webhooks import WebhookDispatcher
 from bot.slack.session import SlackSession
 from core.clock import utc_now
 from core.config import Settings
@@ -44,6 +45,10 @@ async def serve(settings: Settings, specs: list[JobSpec] | None) -> None:
         slack = await SlackSession.attach(services) if settings.slack_configured else None
         # One Operations for every door: Slack's when Slack runs, so both share one approval service.
         ops = slack.ctx.ops if slack is not None else await Operations.create(services)
+        webhooks = WebhookDispatcher(services, clock=utc_now) if settings.webhook_endpoints else None
+        if webhooks is not None:
+            webhooks.subscribe()  # before the engine starts, so nothing it reports at start-up is missed
+            webhooks.start()
         await services.engine.start()
         health = HealthServer(
             settings.port,
@@ -65,6 +70,8 @@ async def serve(settings: Settings, specs: list[JobSpec] | None) -> None:
             if slack is not None:
                 await slack.close()
             await health.stop()
+            if webhooks is not None:
+                await webhooks.close()
             await services.engine.shutdown(grace=settings.shutdown_timeout)
     finally:
         await lock.release()

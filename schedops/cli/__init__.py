@@ -107,4 +107,5 @@ def _secret_values(settings: Settings) -> list[str]:
     for secret in (settings.slack_bot_token, settings.slack_app_token, settings.signing_secret):
         if secret is not None:
             values.append(secret.get_secret_value())
+    values.extend(endpoint.secret for endpoint in settings.webhook_endpoints)
     return values
