@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 from datetime import datetime
 
-from core.api_tokens import ApiToken, ApiTokenStore, TokenError, TokenRole
+from core.api_tokens import ApiToken, ApiTokenStore, TokenError, TokenRole, check_acting_as, check_name
 from core.audit import AuditOutcome, record
 from core.clock import utc_now
 from core.config import Settings
@@ -21,6 +21,11 @@ def execute(args: argparse.Namespace, settings: Settings) -> int:
     if args.tokens_command == "list":
         return with_database(settings, _list, read_only=True)
     if args.tokens_command == "create":
+        try:  # refused before the database is touched
+            check_name(args.name)
+            check_acting_as(args.acting_as)
+        except TokenError as error:
+            raise CommandError([str(error)], EXIT_BAD_INPUT) from None
         return with_database(settings, lambda db: _create(db, args.name, TokenRole(args.role), args.acting_as))
     return with_database(settings, lambda db: _revoke(db, args.name))
 
