@@ -5,33 +5,47 @@ Doors parse, call one method, and render what it returns or raises; none of them
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from application import reads
+from application.callers import API_DOOR, Caller, check_may_change, check_may_decide
 from application.fixit import FixitRunner
 from application.job_kinds import KindRefused, RemoteJobControl, refused_kind
 from application.services import Services
 from core.abc import Progress
 from core.access import audit_read, may_read_output, output_refusal, parse_run_id
-from core.approvals import ActedDirectly, ActionRequest, Approval, ApprovalAction, ApprovalService, NoApprovers
+from core.approvals import (
+    ActedDirectly,
+    ActionRequest,
+    Approval,
+    ApprovalAction,
+    ApprovalService,
+    ApprovalStatus,
+    Decision,
+    NoApprovers,
+)
 from core.approvals.policy import eligible_approvers
-from core.audit import AuditEntry, query_audit
+from core.audit import AuditEntry, query_audit, recorded_via
 from core.clock import Clock
 from core.config import Settings
+from core.events import ApprovalDecided, ApprovalRequested, RunFailed, RunSkipped, RunSucceeded
 from core.fixit.describe import describe_plan
 from core.fixit.model import FixitAction, FixitMode, FixitPlan
 from core.fixit.plan import plan_fixit
 from core.fixit.store import PlanStore
+from core.job_stats import JobStats, job_stats
 from core.jobs.changes import spec_changes
 from core.jobs.describe import describe_job, describe_schedule
 from core.jobs.export import export_jobs_yaml, import_jobs
-from core.jobs.spec import JobSpec
-from core.jobs.sync import SyncReport
+from core.jobs.spec import SLACK_USER_PATTERN, JobSpec
+from core.jobs.sync import SyncReport, check_unique_ids
 from core.runs import RunRecord
 from core.sitrep.model import JobReport, Sitrep
-from core.storage.jobs_store import JobLookupError, StoredJob
+from core.storage.jobs_store import JobLookupError, StoredJob, spec_hash
 from core.storage.notify import notify
 
 __all__ = ["ImportResult", "JobPage", "NothingToRetry", "Operations", "OutputRefused"]
@@ -39,6 +53,10 @@ __all__ = ["ImportResult", "JobPage", "NothingToRetry", "Operations", "OutputRef
 
 class OutputRefused(PermissionError):
     """The reader may not read run output or the export (SCHEDOPS_OUTPUT_READERS)."""
+
+
+# How long an API decision waits for the approved action to be carried out before answering.
+DECISION_WAIT_SECONDS = 10.0
 
 
 class NothingToRetry(LookupError):
@@ -73,6 +91,11 @@ class Operations:
         self.services = services
         self.approvals = approvals
         self.plans = PlanStore(services.db)
+        self._run_waiters: dict[int, asyncio.Event] = {}
+        self._deciding: set[asyncio.Task[Approval]] = set()
+        services.events.subscribe(RunSucceeded, self._run_ended)
+        services.events.subscribe(RunFailed, self._run_ended)
+        services.events.subscribe(RunSkipped, self._run_ended)
 
     @classmethod
     async def create(cls, services: Services, *, fixit_backoff: timedelta = timedelta(seconds=30)) -> Operations:
@@ -99,8 +122,17 @@ class Operations:
         """Why a job of ``kind`` may not be defined through a remote door, or None when it may."""
         return refused_kind(kind, self.settings)
 
-    async def ask(self, request: ActionRequest, *, actor: str, channel_id: str | None) -> ActedDirectly | Approval:
-        """Carry out ``request`` (admins) or open an approval request for it (anyone else).
+    async def ask(
+        self,
+        request: ActionRequest,
+        *,
+        actor: str,
+        channel_id: str | None,
+        direct: bool | None = None,
+        door: str = "slack",
+    ) -> ActedDirectly | Approval:
+        """Carry out ``request`` (admins, or ``direct``) or open an approval request for it (anyone else). A
+        new job without an owner belongs to whoever asked for it, when that is a Slack user.
 
         Raises JobLookupError for an unknown job, KindRefused for a kind this door may not define, and an
         ApprovalRefused subclass when nobody could approve it; a direct action's own errors propagate."""
@@ -114,7 +146,25 @@ class Operations:
             refusal = self.refused_kind(proposed.kind)
             if refusal is not None:
                 raise KindRefused(refusal)
-        return await self.approvals.submit(request, actor=actor, channel_id=channel_id)
+        if request.action is ApprovalAction.ADD_JOB and request.spec.owner is None and SLACK_USER_PATTERN.match(actor):
+            request = ActionRequest.add_job(request.spec.model_copy(update={"owner": actor}))
+        result = await self.approvals.submit(request, actor=actor, channel_id=channel_id, direct=direct)
+        if isinstance(result, Approval):
+            self.services.events.publish(ApprovalRequested(result, door))
+        return result
+
+    async def ask_as(self, request: ActionRequest, caller: Caller) -> ActedDirectly | Approval:
+        """``ask`` for an API caller: refused for a viewer; an operator's request is posted for approval in
+        SCHEDOPS_ALERT_CHANNEL. Raises NotAllowed and NowhereToAsk besides what ``ask`` raises."""
+        check_may_change(caller, self.settings)
+        with recorded_via(caller.credential):
+            return await self.ask(
+                request,
+                actor=caller.actor,
+                channel_id=self.settings.alert_channel,
+                direct=caller.direct,
+                door=API_DOOR,
+            )
 
     async def plan_fixit(
         self,
@@ -137,7 +187,51 @@ class Operations:
             requested_by=actor,
         )
 
-    async def request_fixit(self, plan: FixitPlan, *, actor: str, channel_id: str | None) -> Approval:
+    async def import_as(
+        self, specs: Sequence[JobSpec], caller: Caller
+    ) -> tuple[dict[str, ActedDirectly | Approval], list[str]]:
+        """Each changed or new job of ``specs`` asked for like any other change (an admin's done, an operator's
+        an approval request each); returns those outcomes and the ids already as given. Raises what
+        ``ask_as`` raises, before anything is changed for a refusal of the caller or of a job's kind."""
+        check_unique_ids(list(specs))
+        check_may_change(caller, self.settings)
+        for spec in specs:
+            refusal = self.refused_kind(spec.kind)
+            if refusal is not None:
+                raise KindRefused(f"{spec.id}: {refusal}")
+        results: dict[str, ActedDirectly | Approval] = {}
+        unchanged: list[str] = []
+        for spec in specs:
+            existing = await self.find_job(spec.id)
+            if existing is not None and spec_hash(existing.spec) == spec_hash(spec):
+                unchanged.append(spec.id)
+                continue
+            request = ActionRequest.add_job(spec) if existing is None else ActionRequest.update_job(spec)
+            results[spec.id] = await self.ask_as(request, caller)
+        return results, unchanged
+
+    async def wait_for_run(self, run_id: int, *, seconds: float) -> RunRecord:
+        """The run once it has finished, or as it stands after ``seconds``."""
+        ended = self._run_waiters.setdefault(run_id, asyncio.Event())
+        try:
+            run = await self.services.engine.runs.get(run_id)
+            if not run.status.is_finished and seconds > 0:
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(seconds):
+                        await ended.wait()
+                run = await self.services.engine.runs.get(run_id)
+            return run
+        finally:
+            self._run_waiters.pop(run_id, None)
+
+    async def _run_ended(self, event: RunSucceeded | RunFailed | RunSkipped) -> None:
+        waiter = self._run_waiters.get(event.run.id)
+        if waiter is not None:
+            waiter.set()
+
+    async def request_fixit(
+        self, plan: FixitPlan, *, actor: str, channel_id: str | None, door: str = "slack"
+    ) -> Approval:
         """Keep ``plan`` and ask a second person to approve it (fix-it always needs one, admins included).
         Raises NothingToRetry and NoApprovers."""
         if not any(item.action is FixitAction.RETRY for item in plan.items):
@@ -145,7 +239,19 @@ class Operations:
         if not eligible_approvers(actor, self.settings):
             raise NoApprovers()
         await self.plans.save_plan(plan)
-        return await self.approvals.request_approval(ActionRequest.fixit(plan.id), actor=actor, channel_id=channel_id)
+        approval = await self.approvals.request_approval(
+            ActionRequest.fixit(plan.id), actor=actor, channel_id=channel_id
+        )
+        self.services.events.publish(ApprovalRequested(approval, door))
+        return approval
+
+    async def request_fixit_as(self, plan: FixitPlan, caller: Caller) -> Approval:
+        """``request_fixit`` for an API caller (fix-it needs a second person whatever the role)."""
+        check_may_change(caller, self.settings, always_asks=True)
+        with recorded_via(caller.credential):
+            return await self.request_fixit(
+                plan, actor=caller.actor, channel_id=self.settings.alert_channel, door=API_DOOR
+            )
 
     async def import_jobs(self, specs: Sequence[JobSpec], *, actor: str) -> ImportResult:
         """Create each of ``specs``, or replace the stored definition with it whole (fields it leaves out take
@@ -169,13 +275,36 @@ class Operations:
         channel_id: str | None,
         message: tuple[str, str] | None = None,
         progress: Progress | None = None,
+        door: str = "slack",
     ) -> Approval:
         """Approve or deny (the decision is in the signed ``token``); an approval is carried out at once,
         ``progress`` hearing how a fix-it plan goes. ``message`` (channel, ts) is where a button was clicked:
         a token is honoured only on its own request's message. Raises an ApprovalRefused subclass."""
-        return await self.approvals.decide(
+        approval = await self.approvals.decide(
             token, actor=actor, channel_id=channel_id, message=message, progress=progress
         )
+        self.services.events.publish(ApprovalDecided(approval, door))
+        return approval
+
+    async def decide_as(self, approval_id: str, decision: Decision, caller: Caller) -> Approval:
+        """Decide request ``approval_id`` for an API caller acting as an approver (never the requester).
+        Raises NotAllowed, ApprovalLookupError and the ApprovalRefused subclasses ``decide`` raises."""
+        approver = check_may_decide(caller)
+        approval = await self.approvals.store.get(approval_id)
+        with recorded_via(caller.credential):
+            # The same signed decision a Slack button carries: one path decides, whichever door is used.
+            signed = self.approvals.token(approval, decision)
+            deciding = asyncio.get_running_loop().create_task(
+                self.decide(signed, actor=approver, channel_id=None, door=API_DOOR)
+            )
+        # A refusal or a quick action answers at once; a fix-it plan may take minutes of retries: it carries on
+        # in the background, and the caller sees the request as approved (GET it later for the outcome).
+        self._deciding.add(deciding)
+        deciding.add_done_callback(self._deciding.discard)
+        done, _ = await asyncio.wait({deciding}, timeout=DECISION_WAIT_SECONDS)
+        if done:
+            return deciding.result()
+        return await self.approvals.store.get(approval_id)
 
     async def describe_request(self, approval: Approval) -> list[str]:
         """What a request asks for, in words an approver can judge: the plan, or the new job definition
@@ -220,10 +349,22 @@ class Operations:
             raise JobLookupError(job_id)
         return job
 
-    async def job_page(self, number: int, size: int) -> JobPage:
-        """One page of the job list, reading only that page's jobs."""
+    async def job_page(self, number: int, size: int, *, owner: str | None = None) -> JobPage:
+        """One page of the job list (optionally only ``owner``'s), reading only that page's jobs."""
         jobs = self.services.engine.jobs
-        return JobPage(await jobs.page(number, size), number, size, await jobs.count())
+        return JobPage(await jobs.page(number, size, owner=owner), number, size, await jobs.count(owner=owner))
+
+    async def job_stats(self, job_id: str, *, days: int) -> JobStats:
+        """Raises JobLookupError for an unknown job."""
+        await self.job(job_id)
+        return await job_stats(self.services.db, job_id, days=days, now=self.clock())
+
+    async def approval(self, approval_id: str) -> Approval:
+        """Raises ApprovalLookupError."""
+        return await self.approvals.store.get(approval_id)
+
+    async def recent_approvals(self, *, status: ApprovalStatus | None = None, limit: int = 50) -> list[Approval]:
+        return await self.approvals.store.recent(status=status, limit=limit)
 
     async def upcoming(self, job_id: str, count: int) -> list[datetime]:
         return await self.services.engine.upcoming(job_id, count)
@@ -263,5 +404,7 @@ class Operations:
         secrets hidden; the complete file is for the server's own operator (`schedops jobs export`)."""
         return export_jobs_yaml([job.spec for job in await self.services.engine.jobs.list()], redact=redact)
 
-    async def audit(self, *, actor: str | None = None, action: str | None = None, limit: int = 50) -> list[AuditEntry]:
-        return await query_audit(self.services.db, actor=actor, action=action, limit=limit)
+    async def audit(
+        self, *, actor: str | None = None, action: str | None = None, limit: int = 50, before_id: int | None = None
+    ) -> list[AuditEntry]:
+        return await query_audit(self.services.db, actor=actor, action=action, limit=limit, before_id=before_id)

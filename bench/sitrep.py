@@ -199,6 +199,7 @@ def job_rows(jobs: list[BenchJob]) -> list[Row]:
                 created,
                 created,
                 None,
+                None,  # owner
             )
         )
     return rows
@@ -224,7 +225,7 @@ def fill_sqlite(path: Path, jobs: list[BenchJob], total: int, seed: int) -> None
     connection = sqlite3.connect(path)
     rng = random.Random(seed)
     with connection:
-        connection.executemany(f"INSERT INTO jobs VALUES ({', '.join('?' * 13)})", map(sqlite_row, job_rows(jobs)))
+        connection.executemany(f"INSERT INTO jobs VALUES ({', '.join('?' * 14)})", map(sqlite_row, job_rows(jobs)))
         insert_runs = f"INSERT INTO runs ({RUN_COLUMNS}) VALUES ({', '.join('?' * len(RUN_NAMES))})"
         for chunk in chunks(make_runs(jobs, total, rng)):
             connection.executemany(insert_runs, [sqlite_row(row) for row in chunk])

@@ -16,6 +16,7 @@ from bot.context import PROBLEM, BotContext
 from bot.listeners import register_listeners
 from bot.views.common import notice_message
 from bot.workflows.alerts import FailureAlerts
+from bot.workflows.approvals import subscribe_other_doors
 from bot.workflows.digest import DigestExecutor
 from bot.workflows.home import HomeTabs
 
@@ -44,6 +45,7 @@ async def create_app(
     alerts.subscribe()
     ctx = BotContext(ops, client, home, alerts)
     register_listeners(app, ctx)
+    subscribe_other_doors(ctx)
     app.error(_error_handler)
     services.executors.register("digest", DigestExecutor(ops, client))
     return app, ctx

@@ -48,7 +48,7 @@ class FixitRequest:
 
 @dataclass(frozen=True)
 class JobsRequest:
-    action: str  # list, show, history, run, pause, resume, new, edit, remove, export, help
+    action: str  # list, mine, show, history, run, pause, resume, new, edit, remove, export, help
     job_id: str | None = None
     number: int | None = None
     extra: dict[str, str] = field(default_factory=dict)
@@ -139,8 +139,8 @@ def parse_jobs(text: str) -> JobsRequest:
     rest = words[1:]
     if action in {"-h", "--help"}:
         action = "help"
-    if action == "list":
-        return JobsRequest("list", number=_page(rest))
+    if action in {"list", "mine"}:
+        return JobsRequest(action, number=_page(rest))
     if action in _NO_ARGS:
         if rest:
             raise ParseError(f"`/jobs {action}` takes no arguments", JOBS_USAGE)

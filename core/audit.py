@@ -6,7 +6,9 @@ signed token into ``detail``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -18,6 +20,21 @@ from core.storage.tables import AuditRow
 from core.text_table import text_table
 
 DETAIL_LIMIT = 2000
+
+# Which door's credential an action came through (e.g. "API token ci"), for every entry recorded while a
+# request is served: a context variable, so records made deep in the approval workflow name the token
+# without every layer between carrying it.
+_via: ContextVar[str | None] = ContextVar("audit_via", default=None)
+
+
+@contextmanager
+def recorded_via(credential: str) -> Iterator[None]:
+    """Entries recorded inside the block end with ``(via <credential>)``."""
+    reset = _via.set(credential)
+    try:
+        yield
+    finally:
+        _via.reset(reset)
 
 
 class AuditOutcome(StrEnum):
@@ -53,6 +70,9 @@ async def record(
 ) -> AuditEntry:
     """Append one entry. ``actor`` None means schedops itself (a sweep, a schedule). Over-long fields are cut
     to their column's size rather than lose the entry."""
+    via = _via.get()
+    if via is not None:
+        detail = f"{detail} (via {via})" if detail else f"via {via}"
     row = audit_row(
         at=at, actor=actor, action=action, target=target, channel_id=channel_id, outcome=outcome, detail=detail
     )
@@ -90,9 +110,13 @@ async def query_audit(
     actor: str | None = None,
     action: str | None = None,
     limit: int = 50,
+    before_id: int | None = None,
 ) -> list[AuditEntry]:
-    """Entries at or after ``since``, by ``actor``, of ``action`` (each filter optional), newest first."""
+    """Entries at or after ``since``, by ``actor``, of ``action`` (each filter optional), newest first;
+    ``before_id`` pages on: only entries older than that one (ids grow with time)."""
     query = select(AuditRow).order_by(AuditRow.at.desc(), AuditRow.id.desc()).limit(max(limit, 0))
+    if before_id is not None:
+        query = query.where(AuditRow.id < before_id)
     if since is not None:
         query = query.where(AuditRow.at >= since)
     if actor is not None:

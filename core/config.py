@@ -23,9 +23,16 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from core.durations import MAX_DURATION, DurationError, parse_duration
 from core.jobs.timezones import timezone_problem
 from core.storage.database_url import url_problem
+from core.webhooks.endpoints import WebhookEndpoint, parse_webhooks
 
 # Secrets may also be read from a file named by VARIABLE_FILE (Docker / Kubernetes secrets).
-SECRET_VARIABLES = ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SCHEDOPS_SIGNING_SECRET", "DATABASE_URL")
+SECRET_VARIABLES = (
+    "SLACK_BOT_TOKEN",
+    "SLACK_APP_TOKEN",
+    "SCHEDOPS_SIGNING_SECRET",
+    "DATABASE_URL",
+    "SCHEDOPS_WEBHOOKS",
+)
 
 
 MIN_SECRET_BYTES = 32
@@ -104,6 +111,8 @@ class Settings(BaseSettings):
     allow_guests: bool = Field(False, alias="SCHEDOPS_ALLOW_GUESTS")
     job_env: frozenset[str] = Field(DEFAULT_JOB_ENV, alias="SCHEDOPS_JOB_ENV")
     max_open_requests: int = Field(5, ge=1, le=1000, alias="SCHEDOPS_MAX_OPEN_REQUESTS")
+    # URLs with their secrets as fragments (core.webhooks.endpoints): a secret as a whole.
+    webhooks: SecretStr | None = Field(None, alias="SCHEDOPS_WEBHOOKS")
 
     @classmethod
     def settings_customise_sources(
@@ -198,7 +207,18 @@ class Settings(BaseSettings):
             raise ValueError("expected an http:// or https:// URL to ping (e.g. a Healthchecks check's ping URL)")
         return value
 
-    @field_validator("slack_bot_token", "slack_app_token", "signing_secret", mode="before")
+    @field_validator("webhooks")
+    @classmethod
+    def _webhooks(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            parse_webhooks(value.get_secret_value())  # ValueError names the entry, never its secret
+        return value
+
+    @property
+    def webhook_endpoints(self) -> tuple[WebhookEndpoint, ...]:
+        return () if self.webhooks is None else parse_webhooks(self.webhooks.get_secret_value())
+
+    @field_validator("slack_bot_token", "slack_app_token", "signing_secret", "webhooks", mode="before")
     @classmethod
     def _empty_secret(cls, value: Any) -> Any:
         return None if value == "" else value
@@ -279,7 +299,7 @@ def _describe(error: Any) -> str:
     if not error["loc"]:
         return message  # a rule across variables names them itself
     name = str(error["loc"][0])
-    if name in {"SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SCHEDOPS_SIGNING_SECRET", "DATABASE_URL"}:
+    if name in SECRET_VARIABLES:
         return f"{name}: {message}"
     shown = repr(error.get("input"))
     return f"{name}: {message}" if shown in message else f"{name}: {message} (got {shown})"

@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from core.approvals.model import Approval
 from core.runs import RunRecord
 
 log = logging.getLogger(__name__)
@@ -64,6 +65,22 @@ class JobChanged(Event):
     job_id: str
     change: str
     actor: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ApprovalRequested(Event):
+    """A request was opened through ``door`` ("slack" or "api"); the Slack app posts those other doors open."""
+
+    approval: Approval
+    door: str
+
+
+@dataclass(frozen=True, slots=True)
+class ApprovalDecided(Event):
+    """A request was decided (and, if approved, carried out) through ``door``."""
+
+    approval: Approval
+    door: str
 
 
 E = TypeVar("E", bound=Event)

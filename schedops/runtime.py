@@ -10,7 +10,9 @@ import asyncio
 import logging
 import signal
 
+from application.operations import Operations
 from application.services import Services
+from application.webhooks import WebhookDispatcher
 from bot.slack.session import SlackSession
 from core.clock import utc_now
 from core.config import Settings
@@ -20,6 +22,7 @@ from core.jobs.spec import JobSpec
 from core.jobs.sync import sync_jobs
 from core.storage.instance_lock import InstanceLock
 from core.storage.notify import notify
+from schedops.http.api import create_api
 from schedops.http.server import HealthServer
 
 log = logging.getLogger("schedops")
@@ -47,6 +50,12 @@ async def serve(settings: Settings, specs: list[JobSpec] | None) -> None:
         else:
             log.info("no jobs file (set SCHEDOPS_JOBS_FILE or create jobs.yml); jobs come from the database")
         slack = await SlackSession.attach(services) if settings.slack_configured else None
+        # One Operations for every door: Slack's when Slack runs, so both share one approval service.
+        ops = slack.ctx.ops if slack is not None else await Operations.create(services)
+        webhooks = WebhookDispatcher(services, clock=utc_now) if settings.webhook_endpoints else None
+        if webhooks is not None:
+            webhooks.subscribe()  # before the engine starts, so nothing it reports at start-up is missed
+            webhooks.start()
         watchers = await _watchers(services, specs is not None)
         await services.replica.start()
         for watcher in watchers:
@@ -59,6 +68,7 @@ async def serve(settings: Settings, specs: list[JobSpec] | None) -> None:
             metrics=services.metrics,
             slack_connected=services.slack_connected,
             role=lambda: services.replica.role.value,
+            api=create_api(ops),
         )
         try:
             await health.start()
@@ -74,6 +84,8 @@ async def serve(settings: Settings, specs: list[JobSpec] | None) -> None:
             await health.stop()
             for watcher in watchers:
                 await watcher.stop()
+            if webhooks is not None:
+                await webhooks.close()
             await services.replica.close(grace=settings.shutdown_timeout)
     finally:
         if lock is not None:

@@ -52,12 +52,16 @@ def failure_alert_message(job: JobSpec, run: RunRecord, *, consecutive_failures:
     )
     error = first_line(run.error_message)
     text = f"Job {job.id} {happened}{streak}" + (f": {error}" if error else "")
-    return {"text": fallback(text), "blocks": body}
+    # The mention in the text (after escaping, so it stays a mention) is what notifies the owner.
+    mention = f"<@{job.owner}> " if job.owner else ""
+    return {"text": mention + fallback(text), "blocks": body}
 
 
 def _facts(job: JobSpec, run: RunRecord) -> list[str]:
     trigger = TRIGGER_WORDS[run.trigger] + (f", attempt {run.attempt}" if run.attempt > 1 else "")
     facts = [f"*Job*\n`{job.id}` ({job.kind})", f"*Run*\n{run.id} · {trigger}"]
+    if job.owner:
+        facts.append(f"*Owner*\n<@{job.owner}>")
     if run.error_class is not None:
         facts.append(f"*Error class*\n{ERROR_CLASS_WORDS[run.error_class]}")
     started = run.started_at or run.scheduled_at or run.created_at

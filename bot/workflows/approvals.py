@@ -4,6 +4,7 @@ in the channel with signed Approve / Deny buttons. Also how a request's message 
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from slack_sdk.errors import SlackApiError
 
@@ -14,6 +15,7 @@ from bot.views.approvals import approval_decided_message, approval_request_messa
 from bot.views.common import error_message, notice_message, unknown_job_message
 from bot.views.jobs import job_done_message
 from core.approvals import ActedDirectly, ActionRequest, Approval, ApprovalAction, ApprovalRefused, Decision
+from core.events import ApprovalDecided, ApprovalRequested
 from core.fixit.describe import describe_result
 from core.fixit.model import FixitResult
 from core.storage.jobs_store import JobLookupError
@@ -128,3 +130,25 @@ async def show_interrupted(ctx: BotContext) -> None:
     """At start-up only (before any click is heard): approved requests a stopped process never finished."""
     for approval in await ctx.approvals.fail_unfinished():
         await show_outcome(ctx, approval)
+
+
+def subscribe_other_doors(ctx: BotContext) -> None:
+    """Requests opened through another door (the HTTP API) are posted here like a member's, with the same
+    buttons, and their messages redrawn when decided there: one approval, whichever door asks or decides."""
+
+    async def posted(event: ApprovalRequested) -> None:
+        if event.door != "slack":
+            details = await ctx.ops.describe_request(event.approval)
+            await post_approval_request(ctx, event.approval, details=details, respond=_nobody_in_slack)
+
+    async def decided(event: ApprovalDecided) -> None:
+        if event.door != "slack":
+            await show_outcome(ctx, await ctx.approvals.store.get(event.approval.id))
+
+    ctx.services.events.subscribe(ApprovalRequested, posted)
+    ctx.services.events.subscribe(ApprovalDecided, decided)
+
+
+async def _nobody_in_slack(**message: Any) -> None:
+    # The requester asked over HTTP and already has its answer; what Slack would have told them is logged.
+    log.info("approval request from another door: %s", message.get("text"))

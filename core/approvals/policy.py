@@ -37,9 +37,10 @@ class Refused:
 Route = Direct | NeedsApproval | Refused
 
 
-def decide_route(actor: str, action: ApprovalAction, settings: Settings) -> Route:
-    """How ``actor``'s request for ``action`` proceeds."""
-    if actor in settings.admins:
+def decide_route(actor: str, action: ApprovalAction, settings: Settings, *, direct: bool | None = None) -> Route:
+    """How ``actor``'s request for ``action`` proceeds. ``direct`` overrides SCHEDOPS_ADMINS for a caller whose
+    role is known otherwise (an API token: admin True, operator False, even when acting as an admin)."""
+    if direct if direct is not None else actor in settings.admins:
         return Direct()
     approvers = eligible_approvers(actor, settings)
     if not approvers:

@@ -77,13 +77,14 @@ class ApprovalService:
     # -- asking ------------------------------------------------------------------------------------------
 
     async def submit(
-        self, request: ActionRequest, *, actor: str, channel_id: str | None = None
+        self, request: ActionRequest, *, actor: str, channel_id: str | None = None, direct: bool | None = None
     ) -> ActedDirectly | Approval:
-        """Carry out ``request`` now (admins), or open an approval request (anyone else).
+        """Carry out ``request`` now (admins), or open an approval request (anyone else); ``direct`` as in
+        ``decide_route``.
 
         Raises NoApprovers when nobody could approve it; errors of a direct action propagate (audited).
         """
-        route = decide_route(actor, request.action, self._settings)
+        route = decide_route(actor, request.action, self._settings, direct=direct)
         if isinstance(route, Direct):
             return ActedDirectly(request, await self._perform_direct(request, actor, channel_id))
         if isinstance(route, NeedsApproval):

@@ -86,6 +86,14 @@ class ApprovalStore:
         async with self._db.session() as session:
             return [to_approval(row) for row in await session.scalars(query)]
 
+    async def recent(self, *, status: ApprovalStatus | None = None, limit: int = 50) -> list[Approval]:
+        """Requests newest first, optionally only those in ``status``."""
+        query = select(ApprovalRow).order_by(ApprovalRow.created_at.desc(), ApprovalRow.id).limit(max(limit, 0))
+        if status is not None:
+            query = query.where(ApprovalRow.status == status.value)
+        async with self._db.session() as session:
+            return [to_approval(row) for row in await session.scalars(query)]
+
     async def set_message(self, approval_id: str, *, channel_id: str, message_ts: str) -> None:
         """Where the request was posted (known only after posting it)."""
         values = {"channel_id": channel_id, "message_ts": message_ts}

@@ -300,7 +300,9 @@ def _dotted(parts: list[int | str]) -> str:
         return f"{_dotted(parts[:-1])} (a key)"
     text = ""
     for part in parts:
-        text += f"[{part}]" if isinstance(part, int) else f".{part}" if text else part
+        # A key with a line break or other control character is shown quoted: every problem stays one line.
+        name = part if isinstance(part, int) or part.isprintable() else repr(part)
+        text += f"[{name}]" if isinstance(name, int) else f".{name}" if text else name
     return text or "(job)"
 
 

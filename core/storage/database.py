@@ -21,8 +21,8 @@ log = logging.getLogger(__name__)
 MIGRATIONS = Path(__file__).with_name("migrations")
 # The newest migration's revision, so a reader can check the schema without loading Alembic (a test keeps
 # it equal to Alembic's head).
-SCHEMA_REVISION = "0009_replicas_fencing"
 _MIGRATION_KEY = 0x5C4ED096
+SCHEMA_REVISION = "0010_api_tokens"
 
 
 class DatabaseURLError(ValueError):

@@ -121,13 +121,19 @@ class JobStore:
             rows = (await session.execute(select(JobRow.id, JobRow.updated_at, JobRow.next_run_time))).all()
         return {job_id: (updated_at, next_run_time) for job_id, updated_at, next_run_time in rows}
 
-    async def count(self) -> int:
+    async def count(self, *, owner: str | None = None) -> int:
+        query = select(func.count()).select_from(JobRow)
+        if owner is not None:
+            query = query.where(JobRow.owner == owner)
         async with self._db.session() as session:
-            return int(await session.scalar(select(func.count()).select_from(JobRow)) or 0)
+            return int(await session.scalar(query) or 0)
 
-    async def page(self, number: int, size: int) -> builtins.list[StoredJob]:
-        """Page ``number`` (from 1) of the jobs in id order: only those rows are read and parsed."""
+    async def page(self, number: int, size: int, *, owner: str | None = None) -> builtins.list[StoredJob]:
+        """Page ``number`` (from 1) of the jobs in id order, optionally only ``owner``'s: only those rows are
+        read and parsed."""
         query = select(JobRow).order_by(JobRow.id).offset((max(number, 1) - 1) * size).limit(size)
+        if owner is not None:
+            query = query.where(JobRow.owner == owner)
         async with self._db.session() as session:
             return [_stored(row) for row in await session.scalars(query)]
 
@@ -162,6 +168,7 @@ class JobStore:
             row.kind = spec.kind
             row.spec = job_to_data(spec)
             row.enabled = spec.enabled
+            row.owner = spec.owner
             row.source = source
             row.file_hash = file_hash if source == "file" else None
             row.updated_at = now

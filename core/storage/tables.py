@@ -89,6 +89,8 @@ class JobRow(Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     updated_by: Mapped[str | None] = mapped_column(String(64))
+    # The spec's owner (a Slack user id), copied out of it so the job list filters by owner from an index.
+    owner: Mapped[str | None] = mapped_column(String(32), index=True)
 
 
 class RunRow(Base):
@@ -286,5 +288,45 @@ class RunRequestRow(Base):
             "id",
             sqlite_where=text("claimed_at IS NULL"),
             postgresql_where=text("claimed_at IS NULL"),
+        ),
+    )
+
+
+class ApiTokenRow(Base):
+    """A token for the HTTP API. Only the SHA-256 of the token is kept: the token itself is shown once."""
+
+    __tablename__ = "api_tokens"
+
+    name: Mapped[str] = mapped_column(String(32), primary_key=True)
+    role: Mapped[str] = mapped_column(String(16))  # viewer, operator, admin
+    acting_as: Mapped[str | None] = mapped_column(String(32))  # a Slack user id
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime]
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+
+class WebhookDeliveryRow(Base):
+    """One outgoing webhook call, recorded before it is sent and retried until delivered or given up on
+    (the outbox, as for alerts). The endpoint's secret is never stored: it is read from the settings."""
+
+    __tablename__ = "webhook_deliveries"
+
+    id: Mapped[int] = mapped_column(RunId, primary_key=True, autoincrement=True)
+    url: Mapped[str] = mapped_column(Text)
+    event: Mapped[str] = mapped_column(String(32))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None]  # None: delivered or given up on
+    delivered_at: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(String(200))
+
+    __table_args__ = (
+        Index(
+            "ix_webhook_deliveries_next_attempt_at",
+            "next_attempt_at",
+            sqlite_where=text("next_attempt_at IS NOT NULL"),
+            postgresql_where=text("next_attempt_at IS NOT NULL"),
         ),
     )

@@ -20,7 +20,15 @@ EXIT_PROBLEM = 1
 EXIT_BAD_INPUT = 2
 
 # command name -> the module under schedops.cli.commands that carries it out (``execute(args, settings)``)
-_MODULES = {"run": "serve", "check": "check", "jobs": "jobs", "sitrep": "sitrep", "audit": "audit", "runs": "runs"}
+_MODULES = {
+    "run": "serve",
+    "check": "check",
+    "jobs": "jobs",
+    "sitrep": "sitrep",
+    "audit": "audit",
+    "runs": "runs",
+    "tokens": "tokens",
+}
 _JOB_CONTROL = {"run", "pause", "resume", "remove"}  # jobs subcommands that change a job, through Operations
 
 
@@ -112,7 +120,21 @@ def _parser() -> argparse.ArgumentParser:
     runs.add_argument("job_id", metavar="JOB | show", help="the job, or `show` followed by a run id")
     runs.add_argument("run_id", nargs="?", type=_count, metavar="RUN_ID", help="with `show`: the run to print")
     runs.add_argument("-n", "--limit", type=_count, default=20, help="how many runs (default 20)")
+    _token_commands(commands)
     return parser
+
+
+def _token_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    tokens = commands.add_parser("tokens", help="create, list or revoke HTTP API tokens").add_subparsers(
+        dest="tokens_command", required=True, metavar="ACTION"
+    )
+    create = tokens.add_parser("create", help="create a token and print it (once)")
+    create.add_argument("name")
+    create.add_argument("--role", required=True, choices=["viewer", "operator", "admin"])
+    create.add_argument("--acting-as", metavar="SLACK_USER_ID", help="the Slack user the token speaks for")
+    tokens.add_parser("list", help="list tokens (never the tokens themselves)")
+    revoke = tokens.add_parser("revoke", help="refuse a token from now on")
+    revoke.add_argument("name")
 
 
 def _jobs_parser(commands: Any) -> None:
@@ -196,4 +218,5 @@ def _secret_values(settings: Settings) -> list[str]:
     for secret in (settings.slack_bot_token, settings.slack_app_token, settings.signing_secret):
         if secret is not None:
             values.append(secret.get_secret_value())
+    values.extend(endpoint.secret for endpoint in settings.webhook_endpoints)
     return values

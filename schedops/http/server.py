@@ -17,6 +17,7 @@ from aiohttp import web
 from application.metrics import Metrics
 from core.engine import Engine
 from core.storage.database import Database
+from schedops.http.asgi import ASGIApp, asgi_handler
 from schedops.http.readiness import ReadinessFacts, readiness, readiness_body
 
 log = logging.getLogger(__name__)
@@ -93,6 +94,7 @@ class HealthServer:
         ping_timeout: float = PING_TIMEOUT,
         request_timeout: float = REQUEST_TIMEOUT,
         max_connections: int = MAX_CONNECTIONS,
+        api: ASGIApp | None = None,
     ) -> None:
         self.host = host
         self.port = port
@@ -104,6 +106,7 @@ class HealthServer:
         self._ping_timeout = ping_timeout
         self._request_timeout = request_timeout
         self._max_connections = max_connections
+        self._api = api  # served under /api/v1 on this same server, behind the same connection limits
         self._runner: web.AppRunner | None = None
 
     async def start(self) -> None:
@@ -140,6 +143,8 @@ class HealthServer:
         app.router.add_get("/healthz", self._healthz)
         app.router.add_get("/readyz", self._readyz)
         app.router.add_get("/metrics", self._metrics_page)
+        if self._api is not None:
+            app.router.add_route("*", "/api/v1/{tail:[\\s\\S]*}", asgi_handler(self._api))
         return app
 
     async def _healthz(self, _request: web.Request) -> web.Response:

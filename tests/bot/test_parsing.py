@@ -104,3 +104,8 @@ def test_jobs_explains_bad_input(text: str, problem: str) -> None:
     with pytest.raises(ParseError) as refused:
         parse_jobs(text)
     assert refused.value.problem.startswith(problem)
+
+
+@pytest.mark.parametrize(("text", "page"), [("mine", 1), ("mine 3", 3)])
+def test_jobs_mine_lists_the_callers_jobs_a_page_at_a_time(text: str, page: int) -> None:
+    assert parse_jobs(text) == JobsRequest("mine", number=page)

@@ -271,6 +271,7 @@ def test_every_command_in_the_readme_table_exists() -> None:
     commands = re.findall(r"^\| `schedops ([^`]+)`", table, re.M)
     assert len(commands) >= 12
     samples = {"JOB": "backup", "FILE": "jobs.yml", "RUN_ID": "1", "N": "5", "A": "cli:alice", "X": "job.pause"}
+    samples |= {"NAME": "ci", "ROLE": "viewer", "U…": "U123"}
     for command in commands:
         words = [samples.get(word.strip("[]"), word.strip("[]")) for word in command.split()]
         if words[0].startswith("--"):

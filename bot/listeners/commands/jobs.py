@@ -52,6 +52,8 @@ async def _answer(ctx: BotContext, request: JobsRequest, command: dict[str, Any]
         await job_forms.open_form(ctx, command["trigger_id"], channel, request.job_id, respond)
     elif request.action == "export":
         await respond(**await _export(ctx, actor, channel))
+    elif request.action == "mine":
+        await respond(**await job_list_page(ctx, request.number or 1, owner=actor))
     else:
         await respond(**await _look(ctx, request))
 
@@ -77,7 +79,7 @@ async def _look(ctx: BotContext, request: JobsRequest) -> dict[str, Any]:
     return dict(history_message(job.id, await ctx.ops.history(job.id, request.number or 10)))
 
 
-async def job_list_page(ctx: BotContext, page: int) -> dict[str, Any]:
-    """One page of /jobs list, reading only that page's jobs."""
-    found = await ctx.ops.job_page(page, PAGE_SIZE)
+async def job_list_page(ctx: BotContext, page: int, *, owner: str | None = None) -> dict[str, Any]:
+    """One page of /jobs list (or /jobs mine: ``owner``'s jobs), reading only that page's jobs."""
+    found = await ctx.ops.job_page(page, PAGE_SIZE, owner=owner)
     return dict(jobs_list_message(found.jobs, page=found.number, page_size=found.size, total=found.total))

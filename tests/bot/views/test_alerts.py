@@ -59,3 +59,14 @@ def test_a_recovered_alert_has_no_buttons() -> None:
     assert_message_ok(message)
     assert buttons(message) == []
     assert "recovered" in message["text"] and "3 failed runs" in all_text(message)
+
+
+def test_a_failure_alert_mentions_the_jobs_owner() -> None:
+    message = failure_alert_message(spec(owner="U0CAROL"), run(42), consecutive_failures=1)
+    assert_message_ok(message)
+    assert message["text"].startswith("<@U0CAROL> ") and "<@U0CAROL>" in all_text(message)
+
+
+def test_a_failure_alert_of_a_job_without_owner_mentions_nobody() -> None:
+    message = failure_alert_message(spec(), run(42), consecutive_failures=1)
+    assert "<@" not in message["text"]
