@@ -19,8 +19,8 @@ test: $(STAMP)
 	$(BIN)/python -m pytest
 
 lint: $(STAMP)
-	$(BIN)/ruff check core application bot schedops tests bench
-	$(BIN)/ruff format --check core application bot schedops tests bench
+	$(BIN)/ruff check core application bot schedops sandbox tests bench scripts
+	$(BIN)/ruff format --check core application bot schedops sandbox tests bench scripts
 	$(BIN)/mypy
 
 bench: $(STAMP)

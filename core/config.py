@@ -65,6 +65,8 @@ class Settings(BaseSettings):
     slack_api_url: str = Field("https://slack.com/api/", alias="SLACK_API_URL")
     alert_channel: str | None = Field(None, alias="SCHEDOPS_ALERT_CHANNEL")
     allow_shell_from_slack: bool = Field(False, alias="SCHEDOPS_ALLOW_SHELL_FROM_SLACK")
+    sandbox: Literal["on", "off"] | None = Field(None, alias="SCHEDOPS_SANDBOX")
+    sandbox_port: int = Field(8081, ge=0, le=65535, alias="SCHEDOPS_SANDBOX_PORT")
 
     @classmethod
     def settings_customise_sources(
@@ -105,6 +107,11 @@ class Settings(BaseSettings):
     def _empty_path(cls, value: Any) -> Any:
         return None if value == "" else value
 
+    @field_validator("sandbox", mode="before")
+    @classmethod
+    def _on_off(cls, value: Any) -> Any:
+        return None if value == "" else value.lower() if isinstance(value, str) else value
+
     @field_validator("slack_bot_token", "slack_app_token", "signing_secret", mode="before")
     @classmethod
     def _empty_secret(cls, value: Any) -> Any:
@@ -125,6 +132,11 @@ class Settings(BaseSettings):
     @property
     def slack_configured(self) -> bool:
         return self.slack_bot_token is not None and self.slack_app_token is not None
+
+    @property
+    def sandbox_enabled(self) -> bool:
+        """Whether to run the local Slack workspace: on unless turned off; real Slack tokens take precedence."""
+        return not self.slack_configured and self.sandbox != "off"
 
 
 _ALIASES = {field.alias: name for name, field in Settings.model_fields.items() if field.alias}

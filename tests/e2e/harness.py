@@ -11,7 +11,7 @@ from application.services import Services
 from bot.slack.session import SlackSession
 from core.config import load_settings
 from core.jobs.spec import parse_job
-from tests.support.fake_slack import ALICE, BOB, CAROL, OPS_CHANNEL, FakeSlack
+from sandbox.fake_slack import ALICE, BOB, CAROL, OPS_CHANNEL, FakeSlack
 
 ADMIN, REQUESTER, APPROVER = ALICE, CAROL, BOB
 __all__ = ["ADMIN", "APPROVER", "OPS_CHANNEL", "REQUESTER", "Bot", "start_bot"]

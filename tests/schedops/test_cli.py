@@ -45,6 +45,7 @@ def _env(workdir: Path, extra: dict[str, str] | None) -> dict[str, str]:
         "PYTHONPATH": str(ROOT),
         "DATABASE_URL": f"sqlite+aiosqlite:///{workdir}/s.db",
         "PORT": "0",
+        "SCHEDOPS_SANDBOX": "off",  # the sandbox's own tests turn it on, on a free port
         **(extra or {}),
     }
 

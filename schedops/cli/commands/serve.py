@@ -7,6 +7,9 @@ import asyncio
 
 from core.config import Settings
 from core.storage.instance_lock import InstanceLockedError
+
+# Imported only for its error type; a run without tokens starts the sandbox anyway.
+from sandbox.workspace import SandboxError
 from schedops.cli import EXIT_PROBLEM, CommandError
 from schedops.cli.jobsfile import configured_jobs
 from schedops.http.server import HealthServerError
@@ -17,6 +20,6 @@ def execute(args: argparse.Namespace, settings: Settings) -> int:
     specs = configured_jobs(settings)
     try:
         asyncio.run(serve(settings, specs))
-    except (HealthServerError, InstanceLockedError) as error:
+    except (HealthServerError, InstanceLockedError, SandboxError) as error:
         raise CommandError([str(error)], EXIT_PROBLEM) from None
     return 0

@@ -7,7 +7,7 @@ import itertools
 from dataclasses import dataclass, field
 from typing import Any
 
-from tests.support.fake_slack.blockkit import message_violations, view_violations
+from sandbox.fake_slack.blockkit import message_violations, view_violations
 
 JsonDict = dict[str, Any]
 
@@ -159,9 +159,9 @@ class TsClock:
 class Workspace:
     """Messages per channel, ephemerals, views, and what Slack would refuse; pure bookkeeping, no I/O."""
 
-    def __init__(self, bot_user_id: str, bot_id: str) -> None:
+    def __init__(self, bot_user_id: str, bot_id: str, ts_start: int = 1_700_000_000) -> None:
         self.bot_user_id, self.bot_id = bot_user_id, bot_id
-        self.ts = TsClock()
+        self.ts = TsClock(ts_start)
         self.channels: dict[str, dict[str, Message]] = {}
         self.ephemeral: list[Message] = []
         self.views: dict[str, View] = {}
@@ -207,6 +207,18 @@ class Workspace:
     def post(self, channel: str, text: str, blocks: list[JsonDict], thread_ts: str | None = None) -> Message:
         message = Message(channel, self.ts.next(), text, blocks, self.bot_user_id, self.bot_id, thread_ts)
         self.channels.setdefault(channel, {})[message.ts] = message
+        return message
+
+    def post_as(self, channel: str, user: str, text: str) -> Message:
+        """A plain message a person writes in a channel (the sandbox's message box)."""
+        message = Message(channel, self.ts.next(), text, [], user)
+        self.channels.setdefault(channel, {})[message.ts] = message
+        return message
+
+    def notice(self, channel: str, user: str, text: str) -> Message:
+        """An ephemeral from Slack itself (Slackbot), as for an unknown command or an app that did not answer."""
+        message = Message(channel, self.ts.next(), text, [], "USLACKBOT", ephemeral_to=user)
+        self.ephemeral.append(message)
         return message
 
     def post_ephemeral(self, channel: str, user: str, text: str, blocks: list[JsonDict]) -> Message:
