@@ -1,0 +1,120 @@
+"""The sandbox page in a real headless Chromium, against a real schedops process: what a person sees and does."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from playwright.sync_api import expect
+
+from tests.browser.harness import SandboxProcess
+
+
+def act_as(page: Any, label: str) -> None:
+    page.get_by_label("Acting as").select_option(label=label)
+    expect(page.locator("#role-note")).not_to_be_empty()
+
+
+def say(page: Any, text: str) -> None:
+    box = page.get_by_label("Message")
+    box.fill(text)
+    box.press("Enter")
+
+
+def message(page: Any, text: str) -> Any:
+    return page.locator("#timeline article.message", has_text=text).last
+
+
+def pinned(page: Any, found: Any) -> Any:
+    """The same message by its ts, whatever it says after being updated in place."""
+    ts = found.get_attribute("data-ts")
+    return page.locator(f'#timeline article.message[data-ts="{ts}"]')
+
+
+def open_channel(page: Any, name: str) -> None:
+    page.locator("#channel-list").get_by_role("button", name=name).click()
+
+
+def test_a_member_asks_to_pause_a_job_and_sees_the_request(page: Any) -> None:
+    act_as(page, "Dave (member)")
+    say(page, "/jobs pause nightly-report")
+    request = message(page, "Approval needed")
+    expect(request).to_contain_text("@Dave asks to pause job nightly-report")
+    expect(request.get_by_role("button", name="Approve")).to_be_visible()
+    expect(message(page, "Approval requested")).to_contain_text("Only visible to you")
+
+
+def test_an_approver_approves_through_the_confirm_dialog_and_the_job_is_paused(page: Any) -> None:
+    act_as(page, "Carol (approver)")
+    say(page, "/jobs pause weekly-cleanup")
+    act_as(page, "Bob (approver)")
+    request = pinned(page, message(page, "asks to pause job weekly-cleanup"))
+    request.get_by_role("button", name="Approve").click()
+    dialog = page.locator("dialog#confirm")
+    expect(dialog).to_be_visible()
+    dialog.locator("button[value=confirm]").click()
+    expect(request).to_contain_text("Approved by @Bob")
+    expect(request).to_contain_text("(edited)")
+    expect(request.get_by_role("button", name="Approve")).to_have_count(0)
+    say(page, "/jobs show weekly-cleanup")
+    expect(message(page, "Weekly cleanup")).to_contain_text("paused")
+
+
+def test_a_denied_confirm_dialog_changes_nothing(page: Any) -> None:
+    act_as(page, "Dave (member)")
+    say(page, "/jobs pause xss")
+    act_as(page, "Bob (approver)")
+    request = message(page, "asks to pause job xss")
+    request.get_by_role("button", name="Approve").click()
+    page.locator("dialog#confirm button[value=deny]").click()
+    expect(page.locator("dialog#confirm")).to_be_hidden()
+    expect(request.get_by_role("button", name="Approve")).to_be_visible()
+
+
+def test_sitrep_renders_its_health(page: Any) -> None:
+    say(page, "/sitrep")
+    sitrep = message(page, "Sitrep:")
+    expect(sitrep.get_by_role("heading")).to_contain_text("Sitrep:")
+    expect(sitrep).to_contain_text("Success rate")
+    expect(sitrep.locator("time").first).to_be_visible()  # <!date^...> rendered as a date
+
+
+def test_a_failing_jobs_alert_appears_and_its_retry_works(page: Any, sandbox: SandboxProcess) -> None:
+    say(page, "/jobs run flaky-export")
+    open_channel(page, "# ops-alerts")
+    alert = pinned(page, message(page, "flaky-export"))
+    expect(alert).to_contain_text("db-1 refused the connection")
+    alert.get_by_role("button", name="Retry").click()
+    expect(alert).to_contain_text("recovered", ignore_case=True)
+    assert (sandbox.workdir / "flaky.marker").exists()
+
+
+def test_the_job_form_shows_an_inline_error(page: Any) -> None:
+    say(page, "/jobs new")
+    form = page.get_by_role("dialog", name="New job")
+    expect(form).to_be_visible()
+    form.get_by_label("Job id").fill("Not An Id!")
+    form.get_by_label("What to run").fill("https://example.com/ping")
+    form.get_by_label("Kind").select_option(label="HTTP request")
+    form.get_by_label("Schedule").select_option(label="Every (interval)")
+    form.get_by_label("When").fill("1h")
+    form.get_by_role("button", name="Save").click()
+    error = form.locator(".input-block[data-block-id] .input-error").filter(has_text="a-z")
+    expect(error).to_be_visible()
+    expect(form).to_be_visible()  # the form stays open with the problem shown on its input
+    form.get_by_role("button", name="Cancel").click()
+    expect(form).to_be_hidden()
+
+
+def test_the_home_tab_renders(page: Any) -> None:
+    page.locator("#app-list").get_by_role("button", name="schedops Home").click()
+    home = page.locator("#home")
+    expect(home.get_by_role("heading").first).to_be_visible()
+    expect(home).to_contain_text("nightly-report")
+
+
+def test_a_job_named_like_a_script_shows_as_text(page: Any) -> None:
+    say(page, "/jobs show xss")
+    card = message(page, "<script>alert(1)</script>")
+    expect(card).to_be_visible()
+    assert page.locator("#timeline script").count() == 0
+    assert page.evaluate("document.querySelectorAll('script').length") == 1  # only the page's own
