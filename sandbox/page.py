@@ -7,7 +7,6 @@ Web API and response_urls as it does in Slack. Bad input gets a 400 with one lin
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -85,8 +84,8 @@ class SandboxPage:
                 line = f"data: {version}\n\n" if version != seen else ": keepalive\n\n"
                 await response.write(line.encode())
                 seen = version
-        except (ConnectionResetError, asyncio.CancelledError):
-            pass
+        except ConnectionResetError:
+            pass  # the page was closed
         return response
 
     # -- doing --

@@ -41,9 +41,7 @@ class Sandbox:
         self.port = port
         self.alert_channel = alert_channel or ALERT_CHANNEL
         # Message timestamps from the real clock, so the page shows when things were said.
-        self.fake = FakeSlack(
-            bot_token=BOT_TOKEN, app_token=APP_TOKEN, port=port, ts_start=int(time.time()), mount=self._mount
-        )
+        self.fake = FakeSlack(bot_token=BOT_TOKEN, app_token=APP_TOKEN, port=port, clock=time.time, mount=self._mount)
 
     def _mount(self, app: web.Application) -> None:
         channels = list(dict.fromkeys([OPS_CHANNEL, self.alert_channel]))

@@ -38,12 +38,12 @@ class FakeSlack:
         identity: Identity | None = None,
         trigger_ttl: float = 3.0,
         port: int = 0,
-        ts_start: int = 1_700_000_000,
+        clock: Callable[[], float] | None = None,
         mount: Callable[[web.Application], None] | None = None,
     ) -> None:
         self.bot_token, self.app_token = bot_token, app_token
         self.identity = identity or Identity()
-        self.workspace = Workspace(self.identity.bot_user_id, self.identity.bot_id, ts_start)
+        self.workspace = Workspace(self.identity.bot_user_id, self.identity.bot_id, clock)
         self.api = WebApi(self.identity, self.workspace, trigger_ttl)
         self.interactions = Interactions(self.api)
         self.socket = SocketModeServer(self.identity.app_id, self._changed, self.interactions.apply_ack)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -146,22 +147,25 @@ class ResponseUrl:
 
 
 class TsClock:
-    """Increasing message timestamps like Slack's: `1700000000.000100`, `1700000000.000200`, ..."""
+    """Increasing message timestamps like Slack's: `1700000000.000100`, `1700000000.000200`, ... for tests, or
+    from a real clock (`now`, seconds), still strictly increasing, for the sandbox."""
 
-    def __init__(self, start: int = 1_700_000_000, step_us: int = 100) -> None:
-        self._micros = (start * 1_000_000 + step_us * n for n in itertools.count(1))
+    def __init__(self, start: int = 1_700_000_000, step_us: int = 100, now: Callable[[], float] | None = None) -> None:
+        self._last, self._step, self._now = start * 1_000_000, step_us, now
 
     def next(self) -> str:
-        micros = next(self._micros)
+        floor = self._last + self._step
+        micros = max(floor, int(self._now() * 1_000_000)) if self._now is not None else floor
+        self._last = micros
         return f"{micros // 1_000_000}.{micros % 1_000_000:06d}"
 
 
 class Workspace:
     """Messages per channel, ephemerals, views, and what Slack would refuse; pure bookkeeping, no I/O."""
 
-    def __init__(self, bot_user_id: str, bot_id: str, ts_start: int = 1_700_000_000) -> None:
+    def __init__(self, bot_user_id: str, bot_id: str, clock: Callable[[], float] | None = None) -> None:
         self.bot_user_id, self.bot_id = bot_user_id, bot_id
-        self.ts = TsClock(ts_start)
+        self.ts = TsClock(now=clock)
         self.channels: dict[str, dict[str, Message]] = {}
         self.ephemeral: list[Message] = []
         self.views: dict[str, View] = {}
