@@ -13,7 +13,7 @@ from typing import Any
 from aiohttp import web
 
 from sandbox.commands import Command
-from sandbox.fake_slack import Envelope, FakeSlack
+from sandbox.fake_slack import Envelope, FakeSlack, View
 from sandbox.people import PEOPLE_BY_ID
 from sandbox.snapshot import snapshot
 
@@ -153,7 +153,7 @@ class SandboxPage:
         await self.fake.deliver(self.fake.app_home_opened(user))
         return {"ok": True}
 
-    def _open_view(self, body: dict[str, Any]) -> Any:
+    def _open_view(self, body: dict[str, Any]) -> View:
         view = self.fake.workspace.views.get(_text(body, "view_id"))
         if view is None or not view.open or view.user != body.get("user"):
             raise BadInput("that form is no longer open")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import urllib.request
 from typing import Any
 
 from playwright.sync_api import expect
@@ -118,3 +120,44 @@ def test_a_job_named_like_a_script_shows_as_text(page: Any) -> None:
     expect(card).to_be_visible()
     assert page.locator("#timeline script").count() == 0
     assert page.evaluate("document.querySelectorAll('script').length") == 1  # only the page's own
+
+
+def _post_as_the_app(sandbox: SandboxProcess, body: dict[str, Any]) -> None:
+    """A message through the sandbox's Web API, with the bot token, as any Slack app would post it."""
+    api = sandbox.address.removesuffix("/sandbox") + "/api/chat.postMessage"
+    request = urllib.request.Request(
+        api,
+        data=json.dumps(body).encode(),
+        headers={"Authorization": "Bearer xoxb-sandbox", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        assert json.load(response)["ok"]
+
+
+def test_mrkdwn_is_drawn_and_nothing_in_it_becomes_markup(page: Any, sandbox: SandboxProcess) -> None:
+    text = (
+        "*bold* _italic_ ~gone~ `code` <https://example.com/x|a link> <javascript:alert(1)|not a link> "
+        "<@U0BOB> <#C0ALERTS|alerts> <!date^1700000000^{date_num}|2023-11-14> &lt;img src=x onerror=alert(1)&gt; "
+        '<img src=x onerror="alert(2)">'
+    )
+    _post_as_the_app(
+        sandbox,
+        {
+            "channel": "C0OPS",
+            "text": "fallback",
+            "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": text}}],
+        },
+    )
+    drawn = message(page, "italic").locator(".mrkdwn")
+    expect(drawn.locator("b")).to_have_text("bold")
+    expect(drawn.locator("i")).to_have_text("italic")
+    expect(drawn.locator("s")).to_have_text("gone")
+    expect(drawn.locator("code")).to_have_text("code")
+    expect(drawn.locator("a")).to_have_count(1)
+    expect(drawn.locator("a")).to_have_attribute("href", "https://example.com/x")
+    expect(drawn.locator(".mention").first).to_have_text("@Bob")
+    expect(drawn.locator(".mention").nth(1)).to_have_text("#ops-alerts")
+    expect(drawn.locator("time")).to_have_text("2023-11-14")
+    expect(drawn).to_contain_text("not a link")
+    expect(drawn).to_contain_text("<img src=x onerror=alert(1)>")  # escaped text stays text
+    assert drawn.locator("img").count() == 0

@@ -38,12 +38,16 @@ async def _state(http: aiohttp.ClientSession, sandbox: Sandbox, user: str) -> An
         return await response.json()
 
 
-def test_the_run_makes_the_sandboxs_people_admins_and_approvers() -> None:
-    sandbox = Sandbox(0)
-    sandbox.fake._host = "127.0.0.1:9"  # as if started; settings_for only reads the address
+async def test_the_run_makes_the_sandboxs_people_admins_and_approvers(sandbox: Sandbox) -> None:
     settings = sandbox.settings_for(load_settings({"SCHEDOPS_ADMINS": "U0REAL"}, env_file=None))
     assert settings.admins == ADMINS and settings.approvers == APPROVERS and settings.alert_channel == ALERT_CHANNEL
-    assert settings.slack_configured and settings.slack_api_url == "http://127.0.0.1:9/api/"
+    assert settings.slack_configured and settings.slack_api_url == f"{sandbox.fake.base_url}/api/"
+    assert sandbox.address == f"{sandbox.fake.base_url}/sandbox"
+
+
+async def test_a_configured_alert_channel_is_kept() -> None:
+    async with Sandbox(0, alert_channel="C0MINE") as sandbox:
+        assert sandbox.settings_for(load_settings({}, env_file=None)).alert_channel == "C0MINE"
 
 
 async def test_the_page_and_its_assets_are_served_with_a_strict_policy(
