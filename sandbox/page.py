@@ -7,6 +7,7 @@ Web API and response_urls as it does in Slack. Bad input gets a 400 with one lin
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +41,7 @@ class SandboxPage:
         self.command_names = {c.command for c in commands}
 
     def mount(self, app: web.Application) -> None:
+        app.middlewares.append(same_host_only)
         app.router.add_get("/sandbox", self.index)
         app.router.add_get("/sandbox/static/{name}", self.asset)
         app.router.add_get("/sandbox/state", self.state)
@@ -172,8 +174,28 @@ class SandboxPage:
         return envelope
 
 
+LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@web.middleware
+async def same_host_only(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """The page acts as an admin without a password, so only the page itself may drive it: a request for
+    another host name (DNS rebinding) or from another site's page (its Origin) is refused."""
+    if not request.path.startswith("/sandbox"):
+        return await handler(request)  # the Slack side (/api, /socket, /response) is the bot's
+    host = request.host.rsplit(":", 1)[0] if not request.host.endswith("]") else request.host
+    origin = request.headers.get("Origin")
+    if host not in LOOPBACK_NAMES or (origin is not None and origin != f"http://{request.host}"):
+        return web.json_response({"error": "the sandbox answers only its own page on 127.0.0.1"}, status=403)
+    return await handler(request)
+
+
 def _guarded(handler: Any) -> Any:
     async def route(request: web.Request) -> web.Response:
+        if request.content_type != "application/json":
+            # A JSON content type makes a cross-site request need a CORS preflight, which is never granted.
+            return web.json_response({"error": "expected Content-Type: application/json"}, status=415)
         try:
             body = await request.json()
         except ValueError:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -82,6 +83,30 @@ async def test_bad_input_gets_one_line_and_changes_nothing(
     status, answer = await _post(http, sandbox, what, body)
     assert status == 400 and problem in answer["error"] and "\n" not in answer["error"]
     assert sandbox.fake.version == version
+
+
+@pytest.mark.parametrize(
+    ("headers", "status"),
+    [
+        ({"Origin": "http://evil.example"}, 403),
+        ({"Host": "rebound.example:8081"}, 403),
+        ({"Content-Type": "text/plain"}, 415),
+    ],
+)
+async def test_only_the_page_itself_may_act(
+    sandbox: Sandbox, http: aiohttp.ClientSession, headers: dict[str, str], status: int
+) -> None:
+    version = sandbox.fake.version
+    body = json.dumps({"user": "U0ALICE", "channel": "C0OPS", "text": "hello"})
+    sent = {"Content-Type": "application/json", **headers}
+    async with http.post(f"{sandbox.address}/api/message", data=body, headers=sent) as response:
+        assert response.status == status
+    assert sandbox.fake.version == version
+
+
+async def test_another_host_name_cannot_read_the_workspace(sandbox: Sandbox, http: aiohttp.ClientSession) -> None:
+    async with http.get(f"{sandbox.address}/state?user=U0ALICE", headers={"Host": "rebound.example"}) as response:
+        assert response.status == 403
 
 
 async def test_an_unknown_command_gets_slackbots_notice_only_for_its_author(
