@@ -19,7 +19,13 @@ from sandbox.people import PEOPLE_BY_ID
 from sandbox.snapshot import snapshot
 
 STATIC = Path(__file__).resolve().parent / "static"
-ASSETS = {"sandbox.css": "text/css", "sandbox.js": "text/javascript"}
+ASSETS = {
+    "sandbox.css": "text/css",
+    "sandbox.js": "text/javascript",  # the page: state, drawing, talking to the sandbox
+    "blockkit.js": "text/javascript",  # Block Kit as DOM
+    "mrkdwn.js": "text/javascript",  # Slack's mrkdwn as DOM
+    "dom.js": "text/javascript",  # the one DOM builder (text, never HTML)
+}
 KEEPALIVE_SECONDS = 15.0
 ACK_SECONDS = 3.0  # Slack's rule: no ack within 3 s and the user sees an error
 

@@ -1,7 +1,9 @@
 // The sandbox page: draws what the chosen person sees in the local Slack workspace and sends what they do.
 // Safety rule: text from messages, jobs and people only ever reaches the page through textContent or text
-// nodes, never innerHTML; links are followed only for http(s) and mailto URLs.
-"use strict";
+// nodes (dom.js, mrkdwn.js), never as HTML; links are followed only for http(s) and mailto URLs.
+import { el } from "./dom.js";
+import { directory, mrkdwn, textObject } from "./mrkdwn.js";
+import { blocksView, blockView, formValues, handlers } from "./blockkit.js";
 
 const page = {
   me: new URLSearchParams(location.search).get("as") || "U0ALICE",
@@ -13,287 +15,7 @@ const page = {
   stale: false,
 };
 
-// ---------- small DOM helpers (no innerHTML anywhere) ----------
-
-function el(tag, props, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(props || {})) {
-    if (value === undefined || value === null || value === false) continue;
-    if (key === "class") node.className = value;
-    else if (key === "text") node.textContent = value;
-    else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
-    else node.setAttribute(key, value === true ? "" : String(value));
-  }
-  for (const child of children.flat()) {
-    if (child !== null && child !== undefined) node.append(child);
-  }
-  return node;
-}
-
-const ENTITIES = { "&lt;": "<", "&gt;": ">", "&amp;": "&" };
-const decode = (s) => s.replace(/&(lt|gt|amp);/g, (m) => ENTITIES[m]);
-
-const EMOJI = {
-  white_check_mark: "\u2705", x: "\u274c", no_entry_sign: "\ud83d\udeab", warning: "\u26a0\ufe0f",
-  large_green_circle: "\ud83d\udfe2", large_yellow_circle: "\ud83d\udfe1", red_circle: "\ud83d\udd34",
-  hourglass_flowing_sand: "\u23f3", hourglass: "\u231b", double_vertical_bar: "\u23f8\ufe0f", tada: "\ud83c\udf89",
-  scissors: "\u2702\ufe0f", rotating_light: "\ud83d\udea8", repeat: "\ud83d\udd01", raising_hand: "\ud83d\ude4b",
-  octagonal_sign: "\ud83d\uded1", no_entry: "\u26d4", ghost: "\ud83d\udc7b", fast_forward: "\u23e9",
-  alarm_clock: "\u23f0", arrows_counterclockwise: "\ud83d\udd04", information_source: "\u2139\ufe0f",
-  clipboard: "\ud83d\udccb", wrench: "\ud83d\udd27", gear: "\u2699\ufe0f", calendar: "\ud83d\udcc5",
-};
-const emojify = (s) => s.replace(/:([a-z0-9_+-]+):/g, (m, name) => EMOJI[name] || m);
-
-function person(id) {
-  return (page.data && page.data.people.find((p) => p.id === id)) || null;
-}
-
-// ---------- mrkdwn ----------
-
-const INLINE = new RegExp(
-  [
-    "`([^`\\n]+)`",
-    "<([^<>\\n]+)>",
-    "(?<![\\p{L}\\p{N}*])\\*(?!\\s)([^*\\n]+?)\\*(?![\\p{L}\\p{N}*])",
-    "(?<![\\p{L}\\p{N}_])_(?!\\s)([^_\\n]+?)_(?![\\p{L}\\p{N}_])",
-    "(?<![\\p{L}\\p{N}~])~(?!\\s)([^~\\n]+?)~(?![\\p{L}\\p{N}~])",
-  ].join("|"),
-  "gu",
-);
-
-function mrkdwn(source) {
-  const root = el("span", { class: "mrkdwn" });
-  source.split(/```/).forEach((part, index) => {
-    if (index % 2 === 1) {
-      root.append(el("pre", { text: decode(part.replace(/^\n/, "")) }));
-      return;
-    }
-    const lines = part.split("\n");
-    lines.forEach((line, i) => {
-      const quote = line.match(/^(?:&gt;|>) ?(.*)$/);
-      if (quote) {
-        root.append(el("blockquote", {}, inline(quote[1])));
-        return;
-      }
-      root.append(inline(line));
-      if (i < lines.length - 1) root.append(el("br"));
-    });
-  });
-  return root;
-}
-
-function inline(source) {
-  const out = document.createDocumentFragment();
-  let last = 0;
-  for (const match of source.matchAll(INLINE)) {
-    out.append(document.createTextNode(emojify(decode(source.slice(last, match.index)))));
-    const [, code, angle, bold, italic, strike] = match;
-    if (code !== undefined) out.append(el("code", { text: decode(code) }));
-    else if (angle !== undefined) out.append(special(angle));
-    else if (bold !== undefined) out.append(el("b", {}, inline(bold)));
-    else if (italic !== undefined) out.append(el("i", {}, inline(italic)));
-    else out.append(el("s", {}, inline(strike)));
-    last = match.index + match[0].length;
-  }
-  out.append(document.createTextNode(emojify(decode(source.slice(last)))));
-  return out;
-}
-
-function special(content) {
-  const bar = content.indexOf("|");
-  const target = bar < 0 ? content : content.slice(0, bar);
-  const label = bar < 0 ? "" : content.slice(bar + 1);
-  if (target.startsWith("@")) {
-    const who = person(target.slice(1));
-    return el("span", { class: "mention", text: "@" + (who ? who.name : decode(label || target.slice(1))) });
-  }
-  if (target.startsWith("#")) {
-    const channel = page.data && page.data.channels.find((c) => c.id === target.slice(1));
-    return el("span", { class: "mention", text: "#" + (channel ? channel.name : decode(label || target.slice(1))) });
-  }
-  if (target.startsWith("!date^")) return dateText(target, decode(label));
-  if (/^!(here|channel|everyone)$/.test(target)) return el("span", { class: "mention", text: "@" + target.slice(1) });
-  if (/^(https?:|mailto:)/i.test(target)) {
-    return el("a", { href: target, target: "_blank", rel: "noopener noreferrer", text: decode(label || target) });
-  }
-  return document.createTextNode(decode(label || target));
-}
-
-function dateText(target, fallback) {
-  const [, seconds, format] = target.split("^");
-  const when = new Date(Number(seconds) * 1000);
-  if (!Number.isFinite(when.getTime()) || !format) return document.createTextNode(fallback);
-  const day = (options) => when.toLocaleDateString("en-US", options);
-  const pretty = (plain) => {
-    const today = new Date();
-    const diff = Math.round((new Date(when).setHours(0, 0, 0, 0) - today.setHours(0, 0, 0, 0)) / 86400000);
-    return { 0: "today", "-1": "yesterday", 1: "tomorrow" }[diff] || plain;
-  };
-  const parts = {
-    date_num: when.toISOString().slice(0, 10),
-    date: day({ month: "long", day: "numeric", year: "numeric" }),
-    date_short: day({ month: "short", day: "numeric", year: "numeric" }),
-    date_long: day({ weekday: "long", month: "long", day: "numeric", year: "numeric" }),
-    time: when.toLocaleTimeString("en-US", { hour: "numeric", minute: "2-digit" }),
-    time_secs: when.toLocaleTimeString("en-US", { hour: "numeric", minute: "2-digit", second: "2-digit" }),
-  };
-  parts.date_pretty = pretty(parts.date);
-  parts.date_short_pretty = pretty(parts.date_short);
-  parts.date_long_pretty = pretty(parts.date_long);
-  const shown = format.replace(/\{(\w+)\}/g, (m, name) => parts[name] || m);
-  return el("time", { datetime: when.toISOString(), title: fallback, text: shown });
-}
-
-function textObject(object) {
-  if (!object) return el("span");
-  if (object.type === "mrkdwn") return mrkdwn(String(object.text || ""));
-  const text = String(object.text || "");
-  return el("span", { text: object.emoji === false ? text : emojify(text) });
-}
-
-// ---------- Block Kit ----------
-
-function blocksView(blocks, surface) {
-  return el("div", { class: "blocks" }, (blocks || []).map((block) => blockView(block, surface)));
-}
-
-function blockView(block, surface) {
-  switch (block.type) {
-    case "header":
-      return el("div", { class: "block block-header", role: "heading", "aria-level": 3 }, textObject(block.text));
-    case "section":
-      return el(
-        "div",
-        { class: "block block-section" },
-        el(
-          "div",
-          { class: "section-main" },
-          block.text ? textObject(block.text) : null,
-          block.fields ? el("div", { class: "fields" }, block.fields.map((f) => el("div", {}, textObject(f)))) : null,
-        ),
-        block.accessory ? elementView(block.accessory, block, surface) : null,
-      );
-    case "context":
-      return el(
-        "div",
-        { class: "block block-context" },
-        (block.elements || []).map((e) => (e.type === "image" ? el("span", { text: e.alt_text || "" }) : textObject(e))),
-      );
-    case "divider":
-      return el("hr", { class: "block-divider" });
-    case "actions":
-      return el("div", { class: "block block-actions" }, (block.elements || []).map((e) => elementView(e, block, surface)));
-    case "input":
-      return inputView(block);
-    case "image":
-      return el("div", { class: "block", text: block.alt_text || "" });
-    default:
-      return el("div", { class: "block block-context", text: `(a ${block.type} block the sandbox does not draw)` });
-  }
-}
-
-function elementView(element, block, surface) {
-  if (element.type === "button") {
-    const classes = ["sk-button", element.style || ""].join(" ").trim();
-    return el("button", {
-      type: "button",
-      class: classes,
-      onclick: (event) => press(event.currentTarget, element, block, surface),
-    }, textObject(element.text));
-  }
-  if (element.type === "static_select" || element.type === "overflow") {
-    const select = el("select", { "aria-label": element.placeholder ? element.placeholder.text : element.action_id },
-      el("option", { value: "", text: element.placeholder ? element.placeholder.text : "Choose…" }),
-      optionsOf(element).map((o) => el("option", { value: o.value, text: o.text.text })));
-    select.addEventListener("change", () => act(element, block, surface, select.value));
-    return select;
-  }
-  return el("span", { class: "block-context", text: `(${element.type})` });
-}
-
-function optionsOf(element) {
-  const groups = (element.option_groups || []).flatMap((g) => g.options || []);
-  return [...(element.options || []), ...groups];
-}
-
-async function press(button, element, block, surface) {
-  if (element.url && /^https?:/i.test(element.url)) window.open(element.url, "_blank", "noopener");
-  if (element.confirm && !(await confirmDialog(element.confirm))) return;
-  button.disabled = true;
-  await act(element, block, surface, element.value);
-  button.disabled = false;
-}
-
-function act(element, block, surface, value) {
-  const common = { user: page.me, action_id: element.action_id, value: value === undefined ? null : value };
-  if (surface.kind === "message") {
-    return send("click", { ...common, channel: surface.message.channel, ts: surface.message.ts, block_id: block.block_id || null });
-  }
-  return send("view-click", { ...common, view_id: surface.viewId });
-}
-
-function confirmDialog(confirm) {
-  const dialog = document.getElementById("confirm");
-  dialog.replaceChildren(
-    el("h2", {}, textObject(confirm.title)),
-    el("div", { class: "confirm-text" }, textObject(confirm.text)),
-    el("form", { method: "dialog", class: "modal-footer" },
-      el("button", { class: "sk-button", value: "deny" }, textObject(confirm.deny || { type: "plain_text", text: "Cancel" })),
-      el("button", { class: `sk-button ${confirm.style === "danger" ? "danger filled" : "primary"}`, value: "confirm" },
-        textObject(confirm.confirm || { type: "plain_text", text: "Yes" }))),
-  );
-  return new Promise((resolve) => {
-    dialog.addEventListener("close", () => resolve(dialog.returnValue === "confirm"), { once: true });
-    dialog.returnValue = "";
-    dialog.showModal();
-  });
-}
-
 // ---------- modals ----------
-
-function inputView(block) {
-  const element = block.element || {};
-  const id = `input-${block.block_id}`;
-  let control;
-  if (element.type === "static_select") {
-    const initial = element.initial_option ? element.initial_option.value : "";
-    control = el("select", { id }, el("option", { value: "", text: "Choose an option" }),
-      optionsOf(element).map((o) => el("option", { value: o.value, text: o.text.text, selected: o.value === initial })));
-  } else if (element.type === "plain_text_input" && element.multiline) {
-    control = el("textarea", { id, rows: 4, maxlength: element.max_length });
-    control.value = element.initial_value || "";
-  } else {
-    const number = element.type === "number_input";
-    control = el("input", { id, type: number ? "number" : "text", maxlength: element.max_length,
-      min: number ? element.min_value : null, max: number ? element.max_value : null,
-      placeholder: element.placeholder ? element.placeholder.text : null });
-    control.value = element.initial_value || "";
-  }
-  control.dataset.blockId = block.block_id;
-  control.dataset.actionId = element.action_id;
-  control.dataset.type = element.type;
-  return el("div", { class: "input-block", "data-block-id": block.block_id },
-    el("label", { for: id }, textObject(block.label), block.optional ? el("span", { class: "optional", text: " (optional)" }) : null),
-    control,
-    block.hint ? el("div", { class: "input-hint" }, textObject(block.hint)) : null,
-    el("div", { class: "input-error", role: "alert" }));
-}
-
-function formValues(form) {
-  const values = {};
-  for (const control of form.querySelectorAll("[data-block-id][data-action-id]")) {
-    const { blockId, actionId, type } = control.dataset;
-    let state;
-    if (type === "static_select") {
-      const option = control.selectedOptions[0];
-      state = { type, selected_option: control.value ? { text: { type: "plain_text", text: option.text }, value: control.value } : null };
-    } else {
-      state = { type, value: control.value === "" ? null : control.value };
-    }
-    values[blockId] = { [actionId]: state };
-  }
-  return values;
-}
 
 function drawModal(modal) {
   const layer = document.getElementById("modal-layer");
@@ -406,7 +128,7 @@ function drawSidebar() {
     for (const p of data.people) picker.append(el("option", { value: p.id, text: `${p.name} (${p.role})` }));
   }
   picker.value = page.me;
-  const me = person(page.me);
+  const me = data.people.find((p) => p.id === page.me);
   document.getElementById("role-note").textContent = {
     admin: "Admins change jobs at once.",
     approver: "Approvers decide requests (not their own).",
@@ -492,11 +214,22 @@ async function refresh() {
 
 function draw() {
   if (!page.data) return;
+  directory.people = page.data.people;
+  directory.channels = page.data.channels;
   drawSidebar();
   drawTimeline();
   drawModal(page.data.modal);
   document.body.dataset.version = String(page.data.version);
 }
+
+handlers.act = (element, block, surface, value) => {
+  const common = { user: page.me, action_id: element.action_id, value };
+  if (surface.kind === "message") {
+    const { channel, ts } = surface.message;
+    return send("click", { ...common, channel, ts, block_id: block.block_id || null });
+  }
+  return send("view-click", { ...common, view_id: surface.viewId });
+};
 
 function start() {
   document.getElementById("composer").addEventListener("submit", submitMessage);

@@ -57,10 +57,11 @@ async def test_the_page_and_its_assets_are_served_with_a_strict_policy(
     async with http.get(sandbox.address) as page:
         assert page.status == 200 and "Acting as" in await page.text()
         assert "default-src 'self'" in page.headers["Content-Security-Policy"]
-    async with http.get(f"{sandbox.address}/static/sandbox.js") as script:
-        source = await script.text()
-        assert script.status == 200
-        assert not [sink for sink in (".innerHTML", ".outerHTML", "insertAdjacentHTML", "eval(") if sink in source]
+    for name in ("sandbox.js", "blockkit.js", "mrkdwn.js", "dom.js"):
+        async with http.get(f"{sandbox.address}/static/{name}") as script:
+            source = await script.text()
+            assert script.status == 200 and script.content_type == "text/javascript"
+            assert not [sink for sink in (".innerHTML", ".outerHTML", "insertAdjacentHTML", "eval(") if sink in source]
     async with http.get(f"{sandbox.address}/static/..%2Fpage.py") as escape:
         assert escape.status == 404
 
