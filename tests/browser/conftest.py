@@ -30,6 +30,11 @@ jobs:
     kind: shell
     command: "test -f flaky.marker || { touch flaky.marker; echo 'db-1 refused the connection' >&2; exit 3; }"
     schedule: {interval: 1h}
+  - id: always-fails
+    name: Always fails
+    kind: shell
+    command: "exit 4"
+    schedule: {interval: 1h}
   - id: xss
     name: "<script>alert(1)</script>"
     kind: shell

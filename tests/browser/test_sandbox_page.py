@@ -107,11 +107,17 @@ def test_the_job_form_shows_an_inline_error(page: Any) -> None:
     expect(form).to_be_hidden()
 
 
-def test_the_home_tab_renders(page: Any) -> None:
+def test_the_home_tab_renders_and_its_retry_button_works(page: Any) -> None:
+    say(page, "/jobs run always-fails")
+    expect(message(page, "started a run of always-fails")).to_be_visible()
     page.locator("#app-list").get_by_role("button", name="schedops Home").click()
     home = page.locator("#home")
     expect(home.get_by_role("heading").first).to_be_visible()
     expect(home).to_contain_text("nightly-report")
+    failing = home.locator(".block-section", has_text="always-fails").filter(has=page.get_by_role("button"))
+    failing.get_by_role("button", name="Retry").click()
+    page.locator("#dm-list").get_by_role("button", name="schedops").click()
+    expect(message(page, "always-fails")).to_contain_text("started a run")  # Home has no response_url: a DM
 
 
 def test_a_job_named_like_a_script_shows_as_text(page: Any) -> None:
