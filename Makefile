@@ -6,7 +6,9 @@ BIN := $(VENV)/bin
 RUNTIME := $(VENV)/.installed-runtime
 DEV := $(VENV)/.installed-dev
 
-.PHONY: run test lint bench clean systemd-analyze
+CHROMIUM := /usr/bin/chromium
+
+.PHONY: run test lint bench clean systemd-analyze browser screenshots
 
 $(RUNTIME): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,14 +25,29 @@ $(DEV): $(RUNTIME)
 systemd-analyze:
 	@command -v systemd-analyze >/dev/null 2>&1 || { \
 		if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-			apt-get install -y --no-install-recommends systemd >/dev/null || echo "make: could not install systemd; tests/deploy will skip"; \
+			{ apt-get update -q >/dev/null 2>&1; apt-get install -y --no-install-recommends systemd >/dev/null; } || echo "make: could not install systemd; tests/deploy will skip"; \
 		else echo "make: systemd-analyze missing and not installable here (need root and apt-get); tests/deploy will skip"; fi; }
 
 run: $(RUNTIME)
 	$(BIN)/python -m bot run
 
-test: $(DEV) systemd-analyze
+test: $(DEV) systemd-analyze browser
 	$(BIN)/python -m pytest
+
+# The browser tests drive Debian's Chromium (never Playwright's own download). Install it when missing and
+# we may (root, or password-less sudo); otherwise those tests say why they did not run (and fail when CI=true).
+browser:
+	@test -x $(CHROMIUM) || { \
+		if [ "$$(id -u)" = 0 ]; then SUDO=; elif sudo -n true 2>/dev/null; then SUDO="sudo -n"; else SUDO=none; fi; \
+		if [ "$$SUDO" != none ] && command -v apt-get >/dev/null; then \
+			echo "installing chromium (Debian) for the browser tests"; \
+			{ $$SUDO apt-get update -q >/dev/null 2>&1; \
+			  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -q chromium fonts-noto-color-emoji >/dev/null; } \
+				|| echo "make: could not install chromium; the browser tests will not run"; \
+		else echo "make: $(CHROMIUM) is missing and cannot be installed here; the browser tests will not run"; fi; }
+
+screenshots: $(DEV) browser
+	$(BIN)/python scripts/screenshots.py
 
 # The whole tree, so a new top-level package is linted without anyone remembering to list it here.
 lint: $(DEV)

@@ -51,7 +51,7 @@ from application.services import Services
 from bench.sitrep import NOW, fill_sqlite, make_jobs, migrated
 from bot.slack.session import SlackSession
 from core.config import load_settings
-from tests.support.fake_slack import ALICE, BOB, CAROL, OPS_CHANNEL, FakeSlack
+from sandbox.fake_slack import ALICE, BOB, CAROL, OPS_CHANNEL, FakeSlack
 
 COMMANDS = (("/sitrep", ""), ("/jobs", ""))
 WARMUP = 5

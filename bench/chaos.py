@@ -34,9 +34,9 @@ from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from sandbox.fake_slack import FakeSlack
 from tests.support.cluster import Cluster, Replica, audit_fires, fires_started_after, write_jobs
 from tests.support.databases import create_test_database, drop_test_database
-from tests.support.fake_slack import FakeSlack
 
 _RAN = "trigger = 'schedule' AND started_at IS NOT NULL"
 

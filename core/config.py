@@ -113,6 +113,8 @@ class Settings(BaseSettings):
     max_open_requests: int = Field(5, ge=1, le=1000, alias="SCHEDOPS_MAX_OPEN_REQUESTS")
     # URLs with their secrets as fragments (core.webhooks.endpoints): a secret as a whole.
     webhooks: SecretStr | None = Field(None, alias="SCHEDOPS_WEBHOOKS")
+    sandbox: Literal["on", "off"] | None = Field(None, alias="SCHEDOPS_SANDBOX")
+    sandbox_port: int = Field(8081, ge=0, le=65535, alias="SCHEDOPS_SANDBOX_PORT")
 
     @classmethod
     def settings_customise_sources(
@@ -218,6 +220,11 @@ class Settings(BaseSettings):
     def webhook_endpoints(self) -> tuple[WebhookEndpoint, ...]:
         return () if self.webhooks is None else parse_webhooks(self.webhooks.get_secret_value())
 
+    @field_validator("sandbox", mode="before")
+    @classmethod
+    def _on_off(cls, value: Any) -> Any:
+        return None if value == "" else value.lower() if isinstance(value, str) else value
+
     @field_validator("slack_bot_token", "slack_app_token", "signing_secret", "webhooks", mode="before")
     @classmethod
     def _empty_secret(cls, value: Any) -> Any:
@@ -238,6 +245,11 @@ class Settings(BaseSettings):
     @property
     def slack_configured(self) -> bool:
         return self.slack_bot_token is not None and self.slack_app_token is not None
+
+    @property
+    def sandbox_enabled(self) -> bool:
+        """Whether to run the local Slack workspace: on unless turned off; real Slack tokens take precedence."""
+        return not self.slack_configured and self.sandbox != "off"
 
 
 _ALIASES = {field.alias: name for name, field in Settings.model_fields.items() if field.alias}

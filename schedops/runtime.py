@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+from typing import TYPE_CHECKING
 
 from application.operations import Operations
 from application.services import Services
@@ -25,16 +26,23 @@ from core.storage.notify import notify
 from schedops.http.api import create_api
 from schedops.http.server import HealthServer
 
+if TYPE_CHECKING:
+    from sandbox.workspace import Sandbox
+
 log = logging.getLogger("schedops")
 
 SLACK_NOT_CONFIGURED = (
     "Slack is not configured: running the scheduler only. To connect Slack, create the app from "
     "manifest.yml and set SLACK_BOT_TOKEN (xoxb-...) and SLACK_APP_TOKEN (xapp-...); see README, 'Slack app setup'."
 )
+SANDBOX_STARTED = "sandbox: a local Slack workspace at %s (no Slack tokens set; SCHEDOPS_SANDBOX=off turns it off)"
 
 
 async def serve(settings: Settings, specs: list[JobSpec] | None) -> None:
     stop = _stop_on_signals()
+    sandbox = await _start_sandbox(settings)
+    if sandbox is not None:
+        settings = sandbox.settings_for(settings)  # the bot connects to it exactly as to Slack
     services = Services.build(settings)
     # SQLite: one process, held by its file lock. PostgreSQL: any number of replicas, one of them leading.
     lock = InstanceLock(services.db) if services.db.dialect == "sqlite" else None
@@ -76,6 +84,8 @@ async def serve(settings: Settings, specs: list[JobSpec] | None) -> None:
                 log.info(SLACK_NOT_CONFIGURED)
             else:
                 slack.start()
+            if sandbox is not None:
+                log.info(SANDBOX_STARTED, sandbox.address)
             await stop.wait()
             log.info("stopping: letting running jobs finish for up to %s", settings.shutdown_timeout)
         finally:
@@ -91,6 +101,18 @@ async def serve(settings: Settings, specs: list[JobSpec] | None) -> None:
         if lock is not None:
             await lock.release()
         await services.close()
+        if sandbox is not None:
+            await sandbox.stop()
+
+
+async def _start_sandbox(settings: Settings) -> Sandbox | None:
+    if not settings.sandbox_enabled:
+        return None
+    from sandbox.workspace import Sandbox  # only a run without Slack tokens needs it
+
+    sandbox = Sandbox(settings.sandbox_port, alert_channel=settings.alert_channel)
+    await sandbox.start()
+    return sandbox
 
 
 async def _watchers(services: Services, has_file: bool) -> list[JobChangeWatcher | JobsFileReloader]:

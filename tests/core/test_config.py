@@ -81,3 +81,33 @@ def test_it_refuses_incomplete_or_swapped_slack_tokens(environ: dict[str, str], 
         load_settings(environ, env_file=None)
     assert refused.value.lines[0].startswith(expected)
     assert "xoxb-1" not in str(refused.value) and "xoxp-1" not in str(refused.value)
+
+
+@pytest.mark.parametrize(
+    ("environ", "enabled"),
+    [
+        ({}, True),
+        ({"SCHEDOPS_SANDBOX": "on"}, True),
+        ({"SCHEDOPS_SANDBOX": "OFF"}, False),
+        ({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1"}, False),
+        ({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1", "SCHEDOPS_SANDBOX": "on"}, False),
+    ],
+)
+def test_the_sandbox_runs_without_slack_tokens_unless_turned_off(environ: dict[str, str], enabled: bool) -> None:
+    settings = load_settings(environ, env_file=None)
+    assert settings.sandbox_enabled is enabled
+    assert settings.sandbox_port == 8081
+
+
+@pytest.mark.parametrize(
+    ("environ", "expected"),
+    [
+        ({"SCHEDOPS_SANDBOX": "maybe"}, "SCHEDOPS_SANDBOX: "),
+        ({"SCHEDOPS_SANDBOX_PORT": "-1"}, "SCHEDOPS_SANDBOX_PORT: "),
+    ],
+)
+def test_it_refuses_a_bad_sandbox_setting_in_one_line(environ: dict[str, str], expected: str) -> None:
+    with pytest.raises(ConfigError) as refused:
+        load_settings(environ, env_file=None)
+    [line] = refused.value.lines
+    assert line.startswith(expected) and "\n" not in line

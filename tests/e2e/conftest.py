@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
+from sandbox.fake_slack import FakeSlack
 from tests.e2e.harness import Bot, start_bot
-from tests.support.fake_slack import FakeSlack
 
 
 @pytest.fixture

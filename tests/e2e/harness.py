@@ -11,8 +11,8 @@ from application.services import Services
 from bot.slack.session import SlackSession
 from core.config import Settings, load_settings
 from core.jobs.spec import parse_job
+from sandbox.fake_slack import ALICE, BOB, CAROL, OPS_CHANNEL, FakeSlack
 from tests.support.databases import migrated_sqlite
-from tests.support.fake_slack import ALICE, BOB, CAROL, OPS_CHANNEL, FakeSlack
 
 ADMIN, REQUESTER, APPROVER = ALICE, CAROL, BOB
 __all__ = ["ADMIN", "APPROVER", "OPS_CHANNEL", "REQUESTER", "Bot", "start_bot"]

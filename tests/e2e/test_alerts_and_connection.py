@@ -8,8 +8,8 @@ import aiohttp
 
 from bot import ids
 from core.runs import RunStatus
+from sandbox.fake_slack import FakeSlack
 from tests.e2e.harness import ADMIN, OPS_CHANNEL, Bot
-from tests.support.fake_slack import FakeSlack
 
 
 def _action_ids(message: object) -> set[str]:

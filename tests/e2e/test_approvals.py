@@ -7,8 +7,8 @@ from pathlib import Path
 from bot import ids
 from core.approvals import ApprovalStatus
 from core.runs import RunStatus, RunTrigger
+from sandbox.fake_slack import FakeSlack
 from tests.e2e.harness import ADMIN, APPROVER, OPS_CHANNEL, REQUESTER, Bot, start_bot
-from tests.support.fake_slack import FakeSlack
 
 
 def _buttons(message: object) -> dict[str, str]:

@@ -9,8 +9,8 @@ import pytest
 import yaml
 
 from bot import ids
+from sandbox.fake_slack import FakeSlack
 from tests.e2e.harness import ADMIN, APPROVER, OPS_CHANNEL, REQUESTER, Bot, start_bot
-from tests.support.fake_slack import FakeSlack
 
 ROOT = Path(__file__).resolve().parents[2]
 

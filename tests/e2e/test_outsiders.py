@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sandbox.fake_slack import FakeSlack
 from tests.e2e.harness import Bot, start_bot
-from tests.support.fake_slack import FakeSlack
 
 GUEST, PARTNER = "U0GUEST", "U0PARTNER"
 

@@ -8,6 +8,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -45,6 +46,7 @@ def _env(workdir: Path, extra: dict[str, str] | None) -> dict[str, str]:
         "PYTHONPATH": str(ROOT),
         "DATABASE_URL": f"sqlite+aiosqlite:///{workdir}/s.db",
         "PORT": "0",
+        "SCHEDOPS_SANDBOX": "off",  # the sandbox's own tests turn it on, on a free port
         **(extra or {}),
     }
 
@@ -159,3 +161,34 @@ def test_an_endless_sitrep_window_is_one_line_not_a_traceback(workdir: Path) -> 
     result = schedops(workdir, "sitrep", "--window", "inf")
     assert result.returncode == 2
     assert "argument --window: expected a duration" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_run_without_tokens_starts_the_sandbox_and_logs_its_address(workdir: Path) -> None:
+    env = _env(workdir, {"SCHEDOPS_SANDBOX": "", "SCHEDOPS_SANDBOX_PORT": "0"})
+    with subprocess.Popen(
+        [sys.executable, "-m", "bot", "run"], cwd=workdir, env=env, stderr=subprocess.PIPE, text=True
+    ) as process:
+        assert process.stderr is not None
+        lines: list[str] = []
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and "connected to Slack" not in "".join(lines):
+            lines.append(process.stderr.readline())
+        [address] = [line.split(" at ")[1].split()[0] for line in lines if "sandbox: a local Slack workspace" in line]
+        page = urllib.request.urlopen(address, timeout=10).read().decode()
+        process.send_signal(signal.SIGTERM)
+        process.wait(timeout=30)
+        log = "".join(lines) + process.stderr.read()
+    assert process.returncode == 0, log
+    assert address.startswith("http://127.0.0.1:") and address.endswith("/sandbox")
+    assert "Acting as" in page and "Slack is not configured" not in log and "Traceback" not in log
+
+
+def test_a_busy_sandbox_port_is_one_clear_line(workdir: Path) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = schedops(workdir, "run", env={"SCHEDOPS_SANDBOX": "on", "SCHEDOPS_SANDBOX_PORT": str(port)})
+    assert result.returncode == 1
+    assert f"sandbox cannot listen on 127.0.0.1:{port}: the port is already in use" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -71,6 +71,7 @@ class Cluster:
             "SCHEDOPS_JOBS_FILE": str(self.jobs_file),
             "PORT": str(replica.port),
             "SCHEDOPS_SHUTDOWN_TIMEOUT": "5s",
+            "SCHEDOPS_SANDBOX": "off",  # replicas without Slack tokens would each start a sandbox on one port
             **self.extra_env,
         }
         for name in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN"):

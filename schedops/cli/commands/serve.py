@@ -8,6 +8,9 @@ import asyncio
 from core.config import Settings
 from core.storage.database_url import DatabaseUnavailable
 from core.storage.instance_lock import InstanceLockedError
+
+# Imported only for its error type; a run without tokens starts the sandbox anyway.
+from sandbox.workspace import SandboxError
 from schedops.cli import EXIT_PROBLEM, CommandError
 from schedops.cli.database import announce
 from schedops.cli.jobsfile import configured_jobs
@@ -20,6 +23,6 @@ def execute(args: argparse.Namespace, settings: Settings) -> int:
     announce(settings)
     try:
         asyncio.run(serve(settings, specs))
-    except (HealthServerError, InstanceLockedError, DatabaseUnavailable) as error:
+    except (HealthServerError, InstanceLockedError, DatabaseUnavailable, SandboxError) as error:
         raise CommandError([str(error)], EXIT_PROBLEM) from None
     return 0

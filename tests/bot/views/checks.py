@@ -6,8 +6,8 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from sandbox.fake_slack.blockkit import message_violations, view_violations
 from tests.bot.views.factories import FORGERIES
-from tests.support.fake_slack.blockkit import message_violations, view_violations
 
 TEXT_LIMIT = 40_000
 # The only <...> sequences the views write themselves: Slack dates and mentions of real user ids.

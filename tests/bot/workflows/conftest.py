@@ -17,9 +17,9 @@ from application.services import Services
 from bot.slack.client import make_web_client
 from core.config import Settings
 from core.jobs.spec import parse_job
+from sandbox.fake_slack import FakeSlack
 from tests.e2e.harness import ADMIN, APPROVER, REQUESTER, bot_settings
 from tests.support.databases import migrated_sqlite
-from tests.support.fake_slack import FakeSlack
 
 __all__ = ["ADMIN", "APPROVER", "REQUESTER", "Said", "World"]
 

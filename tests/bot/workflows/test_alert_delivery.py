@@ -8,8 +8,8 @@ from bot.workflows.alerts import FailureAlerts
 from core.events import RunFailed
 from core.runs import ErrorClass, ExecutionResult, RunStatus, RunTrigger
 from core.storage.alerts_store import AlertStore
+from sandbox.fake_slack import OPS_CHANNEL
 from tests.bot.workflows.conftest import World
-from tests.support.fake_slack import OPS_CHANNEL
 
 
 async def failed_run(world: World) -> RunFailed:

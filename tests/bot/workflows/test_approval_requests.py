@@ -7,8 +7,8 @@ from bot.workflows.alerts import FailureAlerts
 from bot.workflows.approvals import post_approval_request, submit
 from bot.workflows.home import HomeTabs
 from core.approvals import ActionRequest, ApprovalStatus
+from sandbox.fake_slack import OPS_CHANNEL
 from tests.bot.workflows.conftest import REQUESTER, Said, World
-from tests.support.fake_slack import OPS_CHANNEL
 
 
 def context(world: World) -> BotContext:

@@ -7,8 +7,8 @@ import pytest
 from bot.workflows.digest import DigestExecutor
 from core.jobs.spec import parse_job
 from core.runs import ErrorClass, RunStatus
+from sandbox.fake_slack import OPS_CHANNEL
 from tests.bot.workflows.conftest import World
-from tests.support.fake_slack import OPS_CHANNEL
 
 DIGEST = parse_job({"id": "daily", "kind": "digest", "channel": OPS_CHANNEL, "schedule": {"cron": "0 9 * * *"}})
 

@@ -9,8 +9,8 @@ import pytest
 from application.operations import Operations
 from application.services import Services
 from core.config import load_settings
+from sandbox.fake_slack import ALICE, BOB, CAROL
 from tests.support.api import Api, start_api
-from tests.support.fake_slack import ALICE, BOB, CAROL
 
 ADMIN, APPROVER, REQUESTER = ALICE, BOB, CAROL
 

@@ -7,7 +7,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from tests.support.fake_slack.state import JsonDict, Message
+from sandbox.fake_slack.state import JsonDict, Message
 
 
 @dataclass(frozen=True)
@@ -90,6 +90,19 @@ def block_action(
     if message is not None and not ephemeral:
         payload["message"] = message.as_payload()
     return payload
+
+
+def view_block_action(identity: Identity, action: JsonDict, user_id: str, view: JsonDict, trigger_id: str) -> JsonDict:
+    """A click on an element of a view (the Home tab, a modal): no channel and no response_url, as from Slack."""
+    return {
+        "type": "block_actions",
+        "user": _user(identity, user_id),
+        **_envelope_common(identity),
+        "container": {"type": "view", "view_id": view["id"]},
+        "trigger_id": trigger_id,
+        "view": view,
+        "actions": [action],
+    }
 
 
 def action_for(element: JsonDict | None, action_id: str, block_id: str, value: str | None) -> JsonDict:

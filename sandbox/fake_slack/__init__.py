@@ -1,4 +1,5 @@
-"""A local Slack-compatible server over real sockets, for end-to-end tests and benchmarks.
+"""A local Slack-compatible server over real sockets: the sandbox's workspace, and the end-to-end tests' and
+benchmarks' Slack (the tests add fault injection: `fail_next`, `drop_socket`, `send_disconnect`).
 
 async with FakeSlack() as fake:
     client = AsyncWebClient(token=fake.bot_token, base_url=fake.api_url)
@@ -11,10 +12,10 @@ async with FakeSlack() as fake:
     await handler.close_async()                     # before the fake stops
 """
 
-from tests.support.fake_slack.payloads import Identity
-from tests.support.fake_slack.server import ALICE, BOB, CAROL, OPS_CHANNEL, FakeSlack
-from tests.support.fake_slack.socket_mode import Ack, Envelope
-from tests.support.fake_slack.state import ApiCall, Message, ResponsePost, View, Violation
+from sandbox.fake_slack.payloads import Identity
+from sandbox.fake_slack.server import ALICE, BOB, CAROL, OPS_CHANNEL, FakeSlack
+from sandbox.fake_slack.socket_mode import Ack, Envelope
+from sandbox.fake_slack.state import ApiCall, Message, ResponsePost, View, Violation
 
 __all__ = [
     "ALICE",

@@ -8,8 +8,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from tests.support.fake_slack.payloads import Identity
-from tests.support.fake_slack.state import ApiError, JsonDict, View, Workspace
+from sandbox.fake_slack.payloads import Identity
+from sandbox.fake_slack.state import ApiError, JsonDict, View, Workspace
 
 # Form-encoded bodies carry these as JSON strings.
 JSON_FIELDS = ("blocks", "attachments", "view", "metadata")

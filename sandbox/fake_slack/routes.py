@@ -10,9 +10,9 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.support.fake_slack.interactions import Interactions
-from tests.support.fake_slack.state import ApiCall, ApiError, JsonDict, ResponsePost
-from tests.support.fake_slack.webapi import WebApi, decode_form
+from sandbox.fake_slack.interactions import Interactions
+from sandbox.fake_slack.state import ApiCall, ApiError, JsonDict, ResponsePost
+from sandbox.fake_slack.webapi import WebApi, decode_form
 
 FAULT_ERRORS = {429: "ratelimited", 500: "internal_error", 503: "service_unavailable"}
 

@@ -1,4 +1,5 @@
-"""FakeSlack: a local Slack over real sockets (Web API, Socket Mode, response_url) for tests and benchmarks."""
+"""FakeSlack: a local Slack over real sockets (Web API, Socket Mode, response_url) for the sandbox, tests and
+benchmarks."""
 
 from __future__ import annotations
 
@@ -9,12 +10,12 @@ from typing import TypeVar
 
 from aiohttp import web
 
-from tests.support.fake_slack.interactions import Interactions
-from tests.support.fake_slack.payloads import Identity
-from tests.support.fake_slack.routes import HttpRoutes
-from tests.support.fake_slack.socket_mode import Envelope, SocketModeServer
-from tests.support.fake_slack.state import ApiCall, JsonDict, Message, ResponsePost, View, Violation, Workspace
-from tests.support.fake_slack.webapi import WebApi, dm_channel
+from sandbox.fake_slack.interactions import Interactions
+from sandbox.fake_slack.payloads import Identity
+from sandbox.fake_slack.routes import HttpRoutes
+from sandbox.fake_slack.socket_mode import Envelope, SocketModeServer
+from sandbox.fake_slack.state import ApiCall, JsonDict, Message, ResponsePost, View, Violation, Workspace
+from sandbox.fake_slack.webapi import WebApi, dm_channel
 
 T = TypeVar("T")
 
@@ -36,17 +37,22 @@ class FakeSlack:
         app_token: str = "xapp-test",
         identity: Identity | None = None,
         trigger_ttl: float = 3.0,
+        port: int = 0,
+        clock: Callable[[], float] | None = None,
+        mount: Callable[[web.Application], None] | None = None,
     ) -> None:
         self.bot_token, self.app_token = bot_token, app_token
         self.identity = identity or Identity()
-        self.workspace = Workspace(self.identity.bot_user_id, self.identity.bot_id)
+        self.workspace = Workspace(self.identity.bot_user_id, self.identity.bot_id, clock)
         self.api = WebApi(self.identity, self.workspace, trigger_ttl)
         self.interactions = Interactions(self.api)
         self.socket = SocketModeServer(self.identity.app_id, self._changed, self.interactions.apply_ack)
         self.http = HttpRoutes(self.api, self.interactions, (bot_token, app_token), self._changed)
         self._host = ""
+        self._port, self._mount = port, mount
         self._runner: web.AppRunner | None = None
         self._change = asyncio.Event()
+        self.version = 0  # counts changes of state, so a watcher can tell whether it has seen the latest
 
     # -- lifecycle --
 
@@ -65,9 +71,11 @@ class FakeSlack:
         app.router.add_get("/api/{method}", self.http.handle_api)  # slack-sdk sends users.info as a GET
         app.router.add_post("/response/{url_id}", self.http.handle_response)
         app.router.add_get("/socket", self.socket.handle)
+        if self._mount is not None:
+            self._mount(app)
         self._runner = web.AppRunner(app, handle_signals=False, access_log=None, shutdown_timeout=1.0)
         await self._runner.setup()
-        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
+        await web.TCPSite(self._runner, "127.0.0.1", self._port).start()
         host, port = self._runner.addresses[0][:2]
         self._host = f"{host}:{port}"
         self.interactions.base_url = f"http://{self._host}"
@@ -78,6 +86,13 @@ class FakeSlack:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
+
+    @property
+    def base_url(self) -> str:
+        """`http://127.0.0.1:PORT`, where the server listens."""
+        if not self._host:
+            raise RuntimeError("FakeSlack is not started")
+        return f"http://{self._host}"
 
     @property
     def api_url(self) -> str:
@@ -155,7 +170,19 @@ class FakeSlack:
             raise TimeoutError(f"condition not met within {timeout}s") from None
         return result
 
+    async def wait_changed(self, seen: int, timeout: float) -> int:  # noqa: ASYNC109
+        """The version once it differs from `seen`, or `seen` again after `timeout` seconds without a change."""
+        try:
+            return await self.wait_for(lambda: self.version if self.version != seen else 0, timeout)
+        except TimeoutError:
+            return seen
+
+    def touch(self) -> None:
+        """Tell watchers the state changed, after editing `workspace` directly."""
+        self._changed()
+
     def _changed(self) -> None:
+        self.version += 1
         self._change.set()
         self._change = asyncio.Event()
 
@@ -236,6 +263,13 @@ class FakeSlack:
         if strict and problem is not None:
             raise LookupError(f"cannot click {action_id!r} on {channel}/{message_ts}: {problem}")
         return self.interactions.block_action(action_id, value, user_id, channel, message_ts, block_id)
+
+    def view_action(self, view_id: str, action_id: str, user_id: str = ALICE, value: str | None = None) -> JsonDict:
+        """A click on `action_id` in a view the user sees (their Home tab, an open modal)."""
+        view = self.workspace.views.get(view_id)
+        if view is None or view.user != user_id or not view.open:
+            raise LookupError(f"{user_id} does not see view {view_id}")
+        return self.interactions.view_block_action(view, action_id, value, user_id)
 
     def view_submission(
         self,

@@ -12,7 +12,7 @@ from typing import Any
 
 from aiohttp import WSCloseCode, WSMsgType, web
 
-from tests.support.fake_slack.state import JsonDict
+from sandbox.fake_slack.state import JsonDict
 
 
 @dataclass(frozen=True)

@@ -16,8 +16,8 @@ from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.socket_mode.response import SocketModeResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
-from tests.support.fake_slack import ALICE, BOB, OPS_CHANNEL, FakeSlack
-from tests.support.fake_slack.blockkit import message_violations, view_violations
+from sandbox.fake_slack import ALICE, BOB, OPS_CHANNEL, FakeSlack
+from sandbox.fake_slack.blockkit import message_violations, view_violations
 
 pytestmark = pytest.mark.timeout(15)
 

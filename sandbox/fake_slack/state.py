@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import copy
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from tests.support.fake_slack.blockkit import message_violations, view_violations
+from sandbox.fake_slack.blockkit import message_violations, view_violations
 
 JsonDict = dict[str, Any]
 
@@ -146,22 +147,25 @@ class ResponseUrl:
 
 
 class TsClock:
-    """Increasing message timestamps like Slack's: `1700000000.000100`, `1700000000.000200`, ..."""
+    """Increasing message timestamps like Slack's: `1700000000.000100`, `1700000000.000200`, ... for tests, or
+    from a real clock (`now`, seconds), still strictly increasing, for the sandbox."""
 
-    def __init__(self, start: int = 1_700_000_000, step_us: int = 100) -> None:
-        self._micros = (start * 1_000_000 + step_us * n for n in itertools.count(1))
+    def __init__(self, start: int = 1_700_000_000, step_us: int = 100, now: Callable[[], float] | None = None) -> None:
+        self._last, self._step, self._now = start * 1_000_000, step_us, now
 
     def next(self) -> str:
-        micros = next(self._micros)
+        floor = self._last + self._step
+        micros = max(floor, int(self._now() * 1_000_000)) if self._now is not None else floor
+        self._last = micros
         return f"{micros // 1_000_000}.{micros % 1_000_000:06d}"
 
 
 class Workspace:
     """Messages per channel, ephemerals, views, and what Slack would refuse; pure bookkeeping, no I/O."""
 
-    def __init__(self, bot_user_id: str, bot_id: str) -> None:
+    def __init__(self, bot_user_id: str, bot_id: str, clock: Callable[[], float] | None = None) -> None:
         self.bot_user_id, self.bot_id = bot_user_id, bot_id
-        self.ts = TsClock()
+        self.ts = TsClock(now=clock)
         self.channels: dict[str, dict[str, Message]] = {}
         self.ephemeral: list[Message] = []
         self.views: dict[str, View] = {}
@@ -210,6 +214,18 @@ class Workspace:
     def post(self, channel: str, text: str, blocks: list[JsonDict], thread_ts: str | None = None) -> Message:
         message = Message(channel, self.ts.next(), text, blocks, self.bot_user_id, self.bot_id, thread_ts)
         self.channels.setdefault(channel, {})[message.ts] = message
+        return message
+
+    def post_as(self, channel: str, user: str, text: str) -> Message:
+        """A plain message a person writes in a channel (the sandbox's message box)."""
+        message = Message(channel, self.ts.next(), text, [], user)
+        self.channels.setdefault(channel, {})[message.ts] = message
+        return message
+
+    def notice(self, channel: str, user: str, text: str) -> Message:
+        """An ephemeral from Slack itself (Slackbot), as for an unknown command or an app that did not answer."""
+        message = Message(channel, self.ts.next(), text, [], "USLACKBOT", ephemeral_to=user)
+        self.ephemeral.append(message)
         return message
 
     def post_ephemeral(self, channel: str, user: str, text: str, blocks: list[JsonDict]) -> Message:

@@ -5,10 +5,10 @@ from __future__ import annotations
 import itertools
 import uuid
 
-from tests.support.fake_slack import payloads
-from tests.support.fake_slack.socket_mode import Envelope
-from tests.support.fake_slack.state import ApiError, JsonDict, ResponseUrl, View, Workspace
-from tests.support.fake_slack.webapi import WebApi
+from sandbox.fake_slack import payloads
+from sandbox.fake_slack.socket_mode import Envelope
+from sandbox.fake_slack.state import ApiError, JsonDict, ResponseUrl, View, Workspace
+from sandbox.fake_slack.webapi import WebApi
 
 MAX_RESPONSE_URL_USES = 5
 
@@ -36,6 +36,12 @@ class Interactions:
         url = self._new_response_url(user_id, channel, (channel, message_ts))
         trigger = self.api.issue_trigger(user_id)
         return payloads.block_action(self.identity, action, user_id, channel, message_ts, message, url, trigger)
+
+    def view_block_action(self, view: View, action_id: str, value: str | None, user_id: str) -> JsonDict:
+        block_id, element = payloads.find_element(view.view.get("blocks", []), action_id, None)
+        action = payloads.action_for(element, action_id, block_id or "fake-block", value)
+        trigger = self.api.issue_trigger(user_id)
+        return payloads.view_block_action(self.identity, action, user_id, self.api.view_payload(view), trigger)
 
     def unclickable(self, action_id: str, channel: str, message_ts: str, block_id: str | None) -> str | None:
         """Why a user could not click `action_id` on that message now, or None when they could."""
