@@ -6,9 +6,9 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, literal_column, select, update
+from sqlalchemy import delete, literal_column, select, update
 
-from core.runs import FAILURE_STATUSES, ErrorClass, ExecutionResult, RunRecord, RunStatus, RunTrigger
+from core.runs import ErrorClass, ExecutionResult, RunRecord, RunStatus, RunTrigger
 from core.storage.database import Database
 from core.storage.tables import RunRow
 
@@ -190,19 +190,12 @@ class RunStore:
         return await self._select(select(RunRow).where(_RUNNING))
 
     async def consecutive_failures(self, job_id: str) -> int:
-        """Failed, timed-out or interrupted runs since the job last succeeded."""
-        last_success = (
-            select(func.coalesce(func.max(RunRow.id), 0))
-            .where(RunRow.job_id == job_id, RunRow.status == RunStatus.SUCCEEDED.value)
-            .scalar_subquery()
-        )
-        query = select(func.count()).where(
-            RunRow.job_id == job_id,
-            RunRow.status.in_([status.value for status in FAILURE_STATUSES]),
-            RunRow.id > last_success,
-        )
+        """Failed, timed-out or interrupted runs since the job last succeeded (core.storage.failures counts)."""
+        # Imported here: core.storage.failures builds its records with this module's to_record.
+        from core.storage.failures import failure_streak
+
         async with self._db.session() as session:
-            return int(await session.scalar(query) or 0)
+            return await failure_streak(await session.connection(), job_id)
 
     async def purge(self, *, older_than: datetime) -> int:
         """Delete finished runs created before ``older_than``, in batches so writers are never blocked long."""
