@@ -13,7 +13,7 @@ from core.fixit.errors import FixitJobLookupError
 from core.fixit.model import FixitMode, FixitPlan
 from core.fixit.rules import JobFacts, check_max_retries, decide_all
 from core.storage.database import Database
-from core.storage.failures import failing_jobs
+from core.storage.failures import failing_jobs_with_runs
 from core.storage.tables import JobRow
 
 
@@ -54,7 +54,7 @@ async def gather_facts(db: Database, *, since: datetime, job_ids: tuple[str, ...
     async with db.session() as session:
         if job_ids is not None:
             await _require_jobs(session, job_ids)
-        failing = await failing_jobs(await session.connection(), since=since, job_ids=job_ids)
+        failing = await failing_jobs_with_runs(await session.connection(), since=since, job_ids=job_ids)
     return [
         JobFacts(
             job_id=job.job_id,
@@ -62,10 +62,10 @@ async def gather_facts(db: Database, *, since: datetime, job_ids: tuple[str, ...
             paused=job.paused,
             paused_by=job.paused_by,
             running=job.running,
-            failed_run=job.last_run,
+            failed_run=run,
             consecutive_failures=job.streak,
         )
-        for job in failing
+        for job, run in failing
     ]
 
 

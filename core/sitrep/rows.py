@@ -54,10 +54,10 @@ def failing_job(job: FailingJobRecord) -> FailingJob:
         job_id=job.job_id,
         title=job.title,
         consecutive_failures=job.streak,
-        last_status=job.last_run.status,
-        last_error_class=job.last_run.error_class,
-        last_error_message=job.last_run.error_message,
-        last_failed_at=job.last_run.finished_at,
+        last_status=job.status,
+        last_error_class=job.error_class,
+        last_error_message=job.error_message,
+        last_failed_at=job.failed_at,
         last_succeeded_at=job.last_succeeded_at,
     )
 

@@ -10,6 +10,7 @@ from sqlalchemy import delete, literal_column, select, update
 
 from core.runs import ErrorClass, ExecutionResult, RunRecord, RunStatus, RunTrigger
 from core.storage.database import Database
+from core.storage.failures import failure_streak
 from core.storage.tables import RunRow
 
 _PURGE_BATCH = 5000
@@ -190,10 +191,7 @@ class RunStore:
         return await self._select(select(RunRow).where(_RUNNING))
 
     async def consecutive_failures(self, job_id: str) -> int:
-        """Failed, timed-out or interrupted runs since the job last succeeded (core.storage.failures counts)."""
-        # Imported here: core.storage.failures builds its records with this module's to_record.
-        from core.storage.failures import failure_streak
-
+        """Failed, timed-out or interrupted runs since the job last succeeded, as core.storage.failures counts."""
         async with self._db.session() as session:
             return await failure_streak(await session.connection(), job_id)
 

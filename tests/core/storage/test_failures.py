@@ -80,15 +80,12 @@ async def test_each_failing_job_carries_its_latest_outcome_and_last_success(seed
 
     assert list(jobs) == sorted(FAILING)
     broken = jobs["broken"]
-    assert (broken.title, broken.last_run.status, broken.last_run.error_message) == (
-        "The broken job",
-        "interrupted",
-        "run 3",
-    )
-    assert broken.last_succeeded_at is not None and broken.last_succeeded_at < broken.last_run.created_at
+    assert (broken.title, broken.status, broken.error_message) == ("The broken job", "interrupted", "run 3")
+    assert broken.failed_at is not None and broken.last_succeeded_at is not None
+    assert broken.last_succeeded_at < broken.failed_at
     assert jobs["never-healthy"].last_succeeded_at is None
     # Skipped and missed runs came after the failure, but are not outcomes: the failure is still the latest one.
-    assert jobs["skipped-since"].last_run.error_message == "run 1"
+    assert jobs["skipped-since"].error_message == "run 1"
     assert jobs["flappy"].title == "flappy"
 
 
