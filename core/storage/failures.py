@@ -4,7 +4,7 @@ A job is failing when its latest outcome (a run in ``OUTCOME_STATUSES``: skipped
 outcomes) is a failure; its streak counts its failures since its last success. Every question about runs is
 correlated on the job and seeks ix_runs_job_id_id (job_id, id) from the newest end, so the cost grows with
 the number of jobs and the length of their current streaks, never with history; whether a failing job has a
-run in progress is a probe of the partial index ix_runs_running.
+run in progress is a probe among the runs in progress, which are few.
 """
 
 from __future__ import annotations
@@ -136,7 +136,8 @@ def _failing_jobs_query(with_since: bool, with_job_ids: bool, whole_run: bool) -
         jobs = jobs.where(JobRow.id.in_(bindparam("job_ids", expanding=True)))
     marks = jobs.cte("marks")
     last, ok, live = _RUNS.alias("last"), _RUNS.alias("ok"), _RUNS.alias("live")
-    # A literal, not a bound parameter: only then can SQLite prove the partial index ix_runs_running applies.
+    # A literal, not a bound parameter, so the planner knows it reads runs in progress only (SQLite takes that
+    # range of the status index; ix_runs_running serves it too), never the job's history.
     running = exists().where(live.c.job_id == marks.c.job_id, live.c.status == literal_column("'running'"))
     # The failed run's columns under their own names; only those the sitrep shows unless the whole run is asked
     # for (converting the rest cost the sitrep about 1 ms).

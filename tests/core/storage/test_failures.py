@@ -14,7 +14,7 @@ from sqlalchemy import event
 from core.fixit import plan_fixit
 from core.sitrep import build_job_report, build_sitrep
 from core.storage.database import Database
-from core.storage.failures import failing_jobs, failure_streak
+from core.storage.failures import failing_jobs, failing_jobs_with_runs, failure_streak
 from core.storage.runs_store import RunStore
 from tests.core.sitrep.conftest import Seed
 from tests.support.clock import ManualClock
@@ -87,6 +87,24 @@ async def test_each_failing_job_carries_its_latest_outcome_and_last_success(seed
     # Skipped and missed runs came after the failure, but are not outcomes: the failure is still the latest one.
     assert jobs["skipped-since"].error_message == "run 1"
     assert jobs["flappy"].title == "flappy"
+
+
+async def test_with_runs_the_same_jobs_come_with_the_whole_of_their_failed_run(db: Database, seed: Seed) -> None:
+    await seed.job("backup")
+    await seed.runs("backup", "S F")
+    run_id = await seed.run("backup", "timed_out", error_class="transient", output_tail="copied 3 of 9 files\n")
+    await seed.job("report")
+    await seed.runs("report", "F")
+
+    async with db.engine.connect() as connection:
+        summaries = await failing_jobs(connection)
+        whole = await failing_jobs_with_runs(connection)
+
+    assert [job for job, _ in whole] == summaries
+    [(backup_job, backup), (_, report)] = whole
+    assert (backup_job.run_id, backup.id, backup.status) == (run_id, run_id, "timed_out")
+    assert (backup.output_tail, backup.error_class, backup.job_id) == ("copied 3 of 9 files\n", "transient", "backup")
+    assert (report.job_id, report.status, report.error_message) == ("report", "failed", "run 0")
 
 
 async def test_since_leaves_out_jobs_whose_failure_is_older(seeded: Database, clock: ManualClock) -> None:
