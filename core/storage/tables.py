@@ -5,19 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import (
-    JSON,
-    BigInteger,
-    Boolean,
-    ColumnElement,
-    DateTime,
-    Index,
-    Integer,
-    MetaData,
-    String,
-    Text,
-    text,
-)
+from sqlalchemy import JSON, BigInteger, Boolean, ColumnElement, DateTime, Index, Integer, MetaData, String, Text, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
