@@ -25,11 +25,22 @@ class RunStatus(StrEnum):
         return self in FAILURE_STATUSES
 
     @property
+    def is_outcome(self) -> bool:
+        return self in OUTCOME_STATUSES
+
+    @property
     def is_finished(self) -> bool:
         return self is not RunStatus.RUNNING
 
 
+# A run that ran and did not succeed: what failure streaks, alerts and fix-it count.
 FAILURE_STATUSES = frozenset({RunStatus.FAILED, RunStatus.TIMED_OUT, RunStatus.INTERRUPTED})
+# A run that ran to an end: what success rates and "the latest outcome" are about. Skipped and missed runs
+# are not outcomes: the job did not run, so they neither fail nor heal it.
+OUTCOME_STATUSES = FAILURE_STATUSES | {RunStatus.SUCCEEDED}
+# The same sets as column values, in a stable order, for SQL ``IN`` lists.
+FAILURE_VALUES: tuple[str, ...] = tuple(sorted(status.value for status in FAILURE_STATUSES))
+OUTCOME_VALUES: tuple[str, ...] = tuple(sorted(status.value for status in OUTCOME_STATUSES))
 
 
 class RunTrigger(StrEnum):

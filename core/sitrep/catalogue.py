@@ -17,11 +17,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from core.durations import A_YEAR, DurationError, parse_duration
 from core.jobs.spec import JobSpec, ShellJob, parse_job
 from core.sitrep.model import JobCounts, PausedJob
-from core.storage.tables import JobRow
+from core.storage.tables import JOB_NAME, JobRow
 
 DEFAULT_TIMEOUT: timedelta = ShellJob.model_fields["timeout"].default
 # Fields of the stored definition (jobs-file form, defaults left out), read by the database.
-NAME: ColumnElement[str | None] = JobRow.spec["name"].as_string()
+NAME: ColumnElement[str | None] = JOB_NAME
 TIMEOUT: ColumnElement[str | None] = JobRow.spec["timeout"].as_string()
 GRACE: ColumnElement[str | None] = JobRow.spec["misfire_grace"].as_string()
 ACTIVE: ColumnElement[bool] = and_(JobRow.enabled.is_(True), JobRow.paused.is_(False))

@@ -11,6 +11,7 @@ from core.sitrep.health import DEFAULT_RULES, HealthRules
 from core.sitrep.model import JobReport
 from core.sitrep.rows import run_summary, running_run
 from core.sitrep.upcoming import next_runs
+from core.storage import failures
 from core.storage.database import Database
 from core.storage.jobs_store import JobLookupError
 
@@ -39,7 +40,7 @@ async def build_job_report(
         latest = await queries.recent_runs(connection, last, job_id=job_id, with_output=True)
         running = await queries.running_runs(connection, job_id)
         finished, succeeded = await queries.outcome_sample(connection, job_id, sample)
-        streak = await queries.failure_streak(connection, job_id)
+        streak = await failures.failure_streak(connection, job_id)
         succeeded_at = await queries.last_success(connection, job_id)
     return JobReport(
         generated_at=now,

@@ -2,88 +2,25 @@
 
 Per-job questions seek ix_runs_job_id_id from each job; running runs come from the partial index
 ix_runs_running; pending approvals from ix_approvals_status_expires_at; the newest runs from the primary
-key. Window aggregates are in core.sitrep.window.
+key. Window aggregates are in core.sitrep.window; failing jobs and failure streaks in core.storage.failures.
 """
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, TypeAlias
 
 from sqlalchemy import Row, Select, case, func, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlalchemy.orm import aliased
 
-from core.runs import FAILURE_STATUSES, RunStatus
+from core.runs import OUTCOME_VALUES, RunStatus
 from core.sitrep.catalogue import NAME, TIMEOUT
 from core.sitrep.health import PendingApproval
 from core.storage.tables import ApprovalRow, JobRow, RunRow
 
-# Statuses of runs that ran to an end: what success rates and durations are about.
-OUTCOMES = (RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.TIMED_OUT, RunStatus.INTERRUPTED)
-OUTCOME_VALUES = [status.value for status in OUTCOMES]
-FAILURE_VALUES = sorted(status.value for status in FAILURE_STATUSES)
 _PENDING_APPROVALS_LIMIT = 200
 AnyRow: TypeAlias = Row[*tuple[Any, ...]]
-
-
-async def failing_jobs(connection: AsyncConnection) -> Sequence[AnyRow]:
-    """Jobs whose latest finished run failed, with the failures since their last success.
-
-    Per job, two index seeks (latest finished run, latest success), then a count from the last success on.
-    """
-    return (await connection.execute(_failing_jobs_query())).all()
-
-
-@functools.cache
-def _failing_jobs_query() -> Select[*tuple[Any, ...]]:
-    # Built once: its five aliases of the runs table took longer to build (about 6 ms) than the query takes.
-    runs = RunRow.__table__
-
-    def latest(*statuses: RunStatus) -> Any:
-        inner = runs.alias()
-        return (
-            select(func.max(inner.c.id))
-            .where(inner.c.job_id == JobRow.id, inner.c.status.in_([status.value for status in statuses]))
-            .scalar_subquery()
-        )
-
-    marks = select(
-        JobRow.id.label("job_id"),
-        NAME.label("name"),
-        latest(*OUTCOMES).label("last_id"),
-        latest(RunStatus.SUCCEEDED).label("ok_id"),
-    ).cte("marks")
-    last, ok, failure = aliased(RunRow), aliased(RunRow), aliased(RunRow)
-    streak = (
-        select(func.count())
-        .where(
-            failure.job_id == marks.c.job_id,
-            failure.status.in_(FAILURE_VALUES),
-            failure.id > func.coalesce(marks.c.ok_id, 0),
-        )
-        .scalar_subquery()
-    )
-    query = (
-        select(
-            marks.c.job_id,
-            marks.c.name,
-            last.status,
-            last.error_class,
-            last.error_message,
-            last.finished_at,
-            ok.finished_at.label("succeeded_at"),
-            streak.label("streak"),
-        )
-        .join(last, last.id == marks.c.last_id)
-        .outerjoin(ok, ok.id == marks.c.ok_id)
-        .where(last.status.in_(FAILURE_VALUES))
-        .order_by(marks.c.job_id)
-    )
-    return query
-
 
 _SUMMARY_COLUMNS = (
     RunRow.id,
@@ -171,14 +108,3 @@ async def last_success(connection: AsyncConnection, job_id: str) -> datetime | N
     )
     finished: datetime | None = await connection.scalar(query)
     return finished
-
-
-async def failure_streak(connection: AsyncConnection, job_id: str) -> int:
-    """Failed, timed-out or interrupted runs of the job since its last success (as RunStore counts them)."""
-    last_ok = (
-        select(func.coalesce(func.max(RunRow.id), 0))
-        .where(RunRow.job_id == job_id, RunRow.status == RunStatus.SUCCEEDED.value)
-        .scalar_subquery()
-    )
-    query = select(func.count()).where(RunRow.job_id == job_id, RunRow.status.in_(FAILURE_VALUES), RunRow.id > last_ok)
-    return int(await connection.scalar(query) or 0)

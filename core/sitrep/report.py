@@ -18,6 +18,7 @@ from core.sitrep.health import DEFAULT_RULES, HealthFacts, HealthRules, PendingA
 from core.sitrep.model import FailingJob, JobCounts, PausedJob, ReplicaLine, RunningRun, RunSummary, Sitrep
 from core.sitrep.rows import failing_job, on_time_stats, run_stats, run_summary, running_run
 from core.sitrep.upcoming import upcoming_runs
+from core.storage import failures
 from core.storage.database import Database
 from core.storage.replicas_store import ReplicaStore
 
@@ -181,7 +182,7 @@ async def _figures(connection: AsyncConnection, ask: _Ask) -> _Figures:
 
 async def _outcomes(connection: AsyncConnection, ask: _Ask) -> _Outcomes:
     p50_ms, p95_ms = await percentiles.duration_percentiles(connection, ask.start, ask.now, (P50, P95))
-    failing = [failing_job(row) for row in await queries.failing_jobs(connection)]
+    failing = [failing_job(job) for job in await failures.failing_jobs(connection)]
     return _Outcomes(p50_ms, p95_ms, failing)
 
 

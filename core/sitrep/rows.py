@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from core.runs import ErrorClass, RunStatus, RunTrigger
+from core.runs import OUTCOME_STATUSES, ErrorClass, RunStatus, RunTrigger
 from core.sitrep.catalogue import timeout_of
 from core.sitrep.health import HealthRules
 from core.sitrep.model import FailingJob, OnTimeStats, RunningRun, RunStats, RunSummary
-from core.sitrep.queries import OUTCOMES, AnyRow
+from core.sitrep.queries import AnyRow
 from core.sitrep.window import OnTimeCounts, StatusCounts
+from core.storage.failures import FailingJobRecord
 
 TAIL_LINES = 10
 TAIL_CHARS = 1000
@@ -48,21 +49,21 @@ def running_run(row: AnyRow, rules: HealthRules, now: datetime) -> RunningRun:
     )
 
 
-def failing_job(row: AnyRow) -> FailingJob:
+def failing_job(job: FailingJobRecord) -> FailingJob:
     return FailingJob(
-        job_id=row.job_id,
-        title=row.name or row.job_id,
-        consecutive_failures=int(row.streak),
-        last_status=RunStatus(row.status),
-        last_error_class=ErrorClass(row.error_class) if row.error_class else None,
-        last_error_message=row.error_message,
-        last_failed_at=row.finished_at,
-        last_succeeded_at=row.succeeded_at,
+        job_id=job.job_id,
+        title=job.title,
+        consecutive_failures=job.streak,
+        last_status=job.status,
+        last_error_class=job.error_class,
+        last_error_message=job.error_message,
+        last_failed_at=job.failed_at,
+        last_succeeded_at=job.last_succeeded_at,
     )
 
 
 def run_stats(counts: StatusCounts, p50_ms: int | None, p95_ms: int | None) -> RunStats:
-    finished = sum(counts.by_status[status] for status in OUTCOMES)
+    finished = sum(counts.by_status[status] for status in OUTCOME_STATUSES)
     succeeded = counts.by_status[RunStatus.SUCCEEDED]
     return RunStats(
         by_status=counts.by_status,

@@ -10,8 +10,9 @@ from sqlalchemy import delete, func, literal_column, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
-from core.runs import FAILURE_STATUSES, ErrorClass, ExecutionResult, RunRecord, RunStatus, RunTrigger
+from core.runs import ErrorClass, ExecutionResult, RunRecord, RunStatus, RunTrigger
 from core.storage.database import Database
+from core.storage.failures import failure_streak
 from core.storage.tables import JobRow, RunRow
 
 _PURGE_BATCH = 5000
@@ -254,19 +255,9 @@ class RunStore:
         return await self._select(select(RunRow).where(_RUNNING))
 
     async def consecutive_failures(self, job_id: str) -> int:
-        """Failed, timed-out or interrupted runs since the job last succeeded."""
-        last_success = (
-            select(func.coalesce(func.max(RunRow.id), 0))
-            .where(RunRow.job_id == job_id, RunRow.status == RunStatus.SUCCEEDED.value)
-            .scalar_subquery()
-        )
-        query = select(func.count()).where(
-            RunRow.job_id == job_id,
-            RunRow.status.in_([status.value for status in FAILURE_STATUSES]),
-            RunRow.id > last_success,
-        )
+        """Failed, timed-out or interrupted runs since the job last succeeded, as core.storage.failures counts."""
         async with self._db.session() as session:
-            return int(await session.scalar(query) or 0)
+            return await failure_streak(await session.connection(), job_id)
 
     async def purge(self, *, older_than: datetime) -> int:
         """Delete finished runs created before ``older_than``, in batches so writers are never blocked long."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, DateTime, Index, Integer, MetaData, String, Text, text
+from sqlalchemy import JSON, BigInteger, Boolean, ColumnElement, DateTime, Index, Integer, MetaData, String, Text, text
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -91,6 +91,10 @@ class JobRow(Base):
     updated_by: Mapped[str | None] = mapped_column(String(64))
     # The spec's owner (a Slack user id), copied out of it so the job list filters by owner from an index.
     owner: Mapped[str | None] = mapped_column(String(32), index=True)
+
+
+# A job's display name, read by the database from its stored definition: lists of many jobs need no parsing.
+JOB_NAME: ColumnElement[str | None] = JobRow.spec["name"].as_string()
 
 
 class RunRow(Base):
