@@ -12,13 +12,13 @@ from pathlib import Path
 from bot import text
 from bot.health import HealthServerError
 from bot.health.probe import scheduler_answers
-from bot.runtime import read_jobs_file, serve
 from core.audit import query_audit, render_audit
 from core.clock import utc_now
 from core.config import ConfigError, Settings, load_settings
 from core.durations import parse_duration
 from core.jobs.export import export_jobs_yaml, import_jobs
 from core.jobs.jobsfile import JobsFileError, load_jobs_file
+from core.jobs.next_fires import NextFiresError, next_fire_times, parse_after
 from core.logs import configure_logging
 from core.sitrep.health import HealthRules
 from core.sitrep.job_report import build_job_report
@@ -55,6 +55,11 @@ def _parser() -> argparse.ArgumentParser:
     runs = commands.add_parser("runs", help="recent runs of a job")
     runs.add_argument("job_id")
     runs.add_argument("-n", "--limit", type=int, default=20)
+    upcoming = commands.add_parser("next", help="the next fire times of a cron expression")
+    upcoming.add_argument("cron")
+    upcoming.add_argument("--timezone", help="the schedule's time zone (default SCHEDOPS_TIMEZONE)")
+    upcoming.add_argument("--after", help="ISO 8601 time to count from (default now)")
+    upcoming.add_argument("--count", type=int, default=5)
     return parser
 
 
@@ -84,7 +89,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
+    if args.command == "next":
+        return _next(args, settings)
     if args.command == "run":
+        from bot.runtime import read_jobs_file, serve  # imports Slack: only the commands that need it
+
         specs = read_jobs_file(settings)
         asyncio.run(serve(settings, specs))
         return 0
@@ -104,7 +113,22 @@ def _dispatch(args: argparse.Namespace, settings: Settings) -> int:
     return _with_database(settings, lambda db: _runs(db, args.job_id, args.limit))
 
 
+def _next(args: argparse.Namespace, settings: Settings) -> int:
+    try:
+        after = None if args.after is None else parse_after(args.after)
+        answer = next_fire_times(
+            args.cron, timezone=args.timezone or settings.timezone, now=utc_now(), after=after, count=args.count
+        )
+    except NextFiresError as error:
+        print(f"schedops: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print("\n".join(moment.isoformat() for moment in answer.times))
+    return 0
+
+
 def _check(settings: Settings) -> int:
+    from bot.runtime import read_jobs_file
+
     specs = read_jobs_file(settings)
     source = f"{settings.jobs_file}: {len(specs)} job(s) valid" if specs is not None else "no jobs file"
     print(f"configuration ok; {source}")

@@ -11,7 +11,7 @@ from typing import Literal
 
 from sqlalchemy import delete, func, select, update
 
-from core.jobs.spec import JobSpec, job_to_data, parse_job
+from core.jobs.spec import JobSpec, job_to_data, parse_stored_job
 from core.storage.database import Database
 from core.storage.tables import JobRow
 
@@ -63,7 +63,7 @@ def spec_hash(spec: JobSpec) -> str:
 
 def _stored(row: JobRow) -> StoredJob:
     return StoredJob(
-        spec=parse_job(row.spec),
+        spec=parse_stored_job(row.spec),
         paused=row.paused,
         paused_by=row.paused_by,
         paused_at=row.paused_at,
