@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from contextlib import suppress
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
@@ -32,6 +33,13 @@ log = logging.getLogger(__name__)
 INTERRUPTED_BY_CRASH = "schedops stopped while this run was in progress"
 # A live fire is never exactly on time; below this it is on time whatever the job's grace (even 0s).
 STALL_TOLERANCE = timedelta(seconds=1)
+
+
+@dataclass(frozen=True, slots=True)
+class _Fire:
+    job_id: str
+    scheduled_at: datetime
+    lateness: timedelta
 
 
 class JobExistsError(ValueError):
@@ -71,6 +79,9 @@ class Engine:
         self._housekeeper: asyncio.Task[None] | None = None
         self._retry_timers: dict[int, asyncio.TimerHandle] = {}
         self._stopping = False
+        self._fires: list[_Fire] = []
+        self._placed: dict[str, JobSpec] = {}  # active jobs' definitions, as placed on the timetable
+        self._flushing = False
 
     # -- lifecycle ---------------------------------------------------------------------------------------
 
@@ -146,6 +157,7 @@ class Engine:
         if not await self.jobs.delete(job_id):
             raise JobLookupError(job_id)
         self._timetable.remove(job_id)
+        self._placed.pop(job_id, None)
         self._changed(job_id, "removed", actor)
 
     async def pause_job(self, job_id: str, *, actor: str | None) -> StoredJob:
@@ -219,24 +231,50 @@ class Engine:
     def _place(self, job: StoredJob, next_fire: datetime | None) -> None:
         trigger = build_trigger(job.spec, self.default_timezone, anchor=next_fire)
         self._timetable.place(job.id, trigger, next_fire)
+        if job.active:
+            self._placed[job.id] = job.spec
+        else:
+            self._placed.pop(job.id, None)
 
     def _on_fire(self, job_id: str, scheduled_at: datetime) -> None:
         # Lateness is taken now, before any query: what counts is how late APScheduler handed it over.
-        self._spawn(self._fire(job_id, scheduled_at, self.clock() - scheduled_at))
+        self._fires.append(_Fire(job_id, scheduled_at, self.clock() - scheduled_at))
+        if not self._flushing:
+            self._flushing = True
+            self._spawn(self._flush_fires())
 
-    async def _fire(self, job_id: str, scheduled_at: datetime, lateness: timedelta) -> None:
-        # APScheduler has already moved the job on: persist where it is going before anything else.
-        await self.jobs.set_next_run_time(job_id, self._timetable.next_fire(job_id))
-        job = await self.jobs.get(job_id)
-        if job is None or not job.active or self._stopping:
-            return
-        if lateness > max(job.spec.grace(self.misfire_grace), STALL_TOLERANCE):
-            # The process was stalled (suspended machine, blocked loop): record it like downtime.
-            message = f"missed: schedops was stalled and reached it {lateness.total_seconds():.0f}s late"
-            await self.runs.add_missed(job_id, [scheduled_at], now=self.clock(), message=message)
-            self.events.publish(RunsMissed(job_id, 1))
-            return
-        await self._runner.start(RunRequest(job.spec, RunTrigger.SCHEDULE, scheduled_at=scheduled_at))
+    async def _flush_fires(self) -> None:
+        """Group commit: APScheduler hands over every fire of an instant in one go; they are recorded
+        together, and fires arriving while a batch is being written form the next batch."""
+        try:
+            while self._fires:
+                batch, self._fires = self._fires, []
+                try:
+                    await self._fire_batch(batch)
+                except Exception:
+                    log.exception("%d fire(s) could not be recorded; those runs did not start", len(batch))
+        finally:
+            self._flushing = False  # no await since the list was last seen empty: no fire is left behind
+
+    async def _fire_batch(self, batch: list[_Fire]) -> None:
+        # APScheduler has already moved the jobs on: persist where they are going before anything else.
+        await self.jobs.advance({fire.job_id: self._timetable.next_fire(fire.job_id) for fire in batch})
+        requests: list[RunRequest] = []
+        for fire in batch:
+            # The definitions placed on the timetable, not a query per fire: every change to a job goes
+            # through this engine (one schedops per database), which updates them with no await in between.
+            spec = self._placed.get(fire.job_id)
+            if spec is None or self._stopping:
+                continue
+            if fire.lateness > max(spec.grace(self.misfire_grace), STALL_TOLERANCE):
+                # The process was stalled (suspended machine, blocked loop): record it like downtime.
+                message = f"missed: schedops was stalled and reached it {fire.lateness.total_seconds():.0f}s late"
+                await self.runs.add_missed(fire.job_id, [fire.scheduled_at], now=self.clock(), message=message)
+                self.events.publish(RunsMissed(fire.job_id, 1))
+                continue
+            requests.append(RunRequest(spec, RunTrigger.SCHEDULE, scheduled_at=fire.scheduled_at))
+        if requests:
+            await self._runner.start_batch(requests)
 
     # -- retries -----------------------------------------------------------------------------------------
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -15,7 +15,7 @@ from core.events import EventBus, RunFailed, RunRecovered, RunSkipped, RunStarte
 from core.executors.base import Executors
 from core.jobs.spec import JobSpec
 from core.runs import ErrorClass, ExecutionResult, RunRecord, RunStatus, RunTrigger
-from core.storage.runs_store import RunStore
+from core.storage.runs_store import NewRun, RunStore
 
 log = logging.getLogger(__name__)
 
@@ -74,25 +74,43 @@ class Runner:
 
     async def start(self, request: RunRequest) -> StartedRun:
         """Record the run, then start it in the background; an overlapping run is recorded as skipped."""
-        spec = request.spec
-        loop = asyncio.get_running_loop()
-        finished: asyncio.Future[RunRecord] = loop.create_future()
-        # Check and take the slot with no await in between: two fires at once cannot both pass.
-        if self._slots[spec.id] >= spec.max_instances:
-            skipped = await self._record(request, RunStatus.SKIPPED, self._overlap_message(spec))
-            finished.set_result(skipped)
-            self._events.publish(RunSkipped(skipped))
-            log.info("run %s of %s skipped: still running", skipped.id, spec.id)
-            return StartedRun(skipped, finished)
-        self._slots[spec.id] += 1
+        return (await self.start_batch([request]))[0]
+
+    async def start_batch(self, requests: Sequence[RunRequest]) -> list[StartedRun]:
+        """``start`` for many runs at once (the fires of one instant): their rows are written in one
+        transaction, and each job starts only once that transaction has committed."""
+        # Check and take every slot with no await in between: two fires at once cannot both pass, even
+        # two fires of one job in the same batch.
+        plan: list[tuple[RunRequest, RunStatus]] = []
+        new: list[NewRun] = []
+        for request in requests:
+            spec = request.spec
+            if self._slots[spec.id] >= spec.max_instances:
+                plan.append((request, RunStatus.SKIPPED))
+                new.append(self._new_run(request, RunStatus.SKIPPED, self._overlap_message(spec)))
+            else:
+                self._slots[spec.id] += 1
+                plan.append((request, RunStatus.RUNNING))
+                new.append(self._new_run(request, RunStatus.RUNNING, None))
         try:
-            run = await self._record(request, RunStatus.RUNNING, None)
+            runs = await self._runs.add_many(new, now=self._clock())
         except BaseException:
-            self._slots[spec.id] -= 1
+            for request, status in plan:
+                if status is RunStatus.RUNNING:
+                    self._slots[request.spec.id] -= 1
             raise
+        return [self._launch(request, run) for (request, _), run in zip(plan, runs, strict=True)]
+
+    def _launch(self, request: RunRequest, run: RunRecord) -> StartedRun:
+        finished: asyncio.Future[RunRecord] = asyncio.get_running_loop().create_future()
+        if run.status is RunStatus.SKIPPED:
+            finished.set_result(run)
+            self._events.publish(RunSkipped(run))
+            log.info("run %s of %s skipped: still running", run.id, run.job_id)
+            return StartedRun(run, finished)
         self._events.publish(RunStarted(run))
-        log.info("run %s of %s started (%s, attempt %s)", run.id, spec.id, request.trigger, request.attempt)
-        task = loop.create_task(self._carry_out(request, run, finished), name=f"run-{run.id}")
+        log.info("run %s of %s started (%s, attempt %s)", run.id, run.job_id, request.trigger, request.attempt)
+        task = asyncio.get_running_loop().create_task(self._carry_out(request, run, finished), name=f"run-{run.id}")
         self._tasks[run.id] = task
         return StartedRun(run, finished)
 
@@ -107,12 +125,12 @@ class Runner:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
 
-    async def _record(self, request: RunRequest, status: RunStatus, message: str | None) -> RunRecord:
-        return await self._runs.add(
+    @staticmethod
+    def _new_run(request: RunRequest, status: RunStatus, message: str | None) -> NewRun:
+        return NewRun(
             request.spec.id,
-            trigger=request.trigger,
-            status=status,
-            now=self._clock(),
+            request.trigger,
+            status,
             scheduled_at=request.scheduled_at,
             attempt=request.attempt,
             requested_by=request.requested_by,
@@ -131,6 +149,9 @@ class Runner:
         lingering: asyncio.Future[Any] | None = None
         try:
             outcome = await self._execute(spec)
+            # Let the other runs due now start before this one's end is recorded: a quick job must not
+            # hold back the rest of a burst behind its bookkeeping.
+            await asyncio.sleep(0)
             lingering = outcome.still_running
             prior_failures = await self._prior_failures(spec.id, outcome)
             final = await self._record_outcome(run, outcome)

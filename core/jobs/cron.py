@@ -153,7 +153,7 @@ def _iterate(fields: str, timezone: tzinfo, after: datetime) -> Iterator[datetim
 class CronTrigger(BaseTrigger):  # type: ignore[misc]
     """An APScheduler 3 trigger firing on a five-field crontab expression in a time zone, as cron does."""
 
-    __slots__ = ("expression", "fields", "jitter", "timezone")
+    __slots__ = ("_answers", "expression", "fields", "jitter", "timezone")
 
     def __init__(self, expression: str, timezone: tzinfo, jitter: int | None = None) -> None:
         self.expression = expression
@@ -163,16 +163,29 @@ class CronTrigger(BaseTrigger):  # type: ignore[misc]
             self.fields = expand_nickname(expression)
         self.timezone = timezone
         self.jitter = jitter
+        self._answers: dict[datetime, datetime | None] = {}
 
     def get_next_fire_time(self, previous_fire_time: datetime | None, now: datetime) -> datetime | None:
         # As APScheduler's own CronTrigger: after a previous fire, resume right after it even if that has
         # passed (the scheduler coalesces misfires); otherwise the first fire at or after now.
         start = now if previous_fire_time is None else min(now, previous_fire_time + _TICK)
-        fire = next(_iterate(self.fields, self.timezone, start - _TICK), None)
+        fire = self._first_at_or_after(start)
         if fire is None:
             return None
         jittered: datetime = self._apply_jitter(fire, self.jitter, now)
         return jittered
+
+    def _first_at_or_after(self, start: datetime) -> datetime | None:
+        # APScheduler asks the same question up to three times per fire (due times, then the next one, then
+        # the same at the next fire): remember the last few answers so a burst of a thousand jobs computes
+        # each job's next fire once.
+        if start in self._answers:
+            return self._answers[start]
+        fire = next(_iterate(self.fields, self.timezone, start - _TICK), None)
+        if len(self._answers) >= 4:
+            self._answers.clear()
+        self._answers[start] = fire
+        return fire
 
     def __str__(self) -> str:
         return f"cron[{self.fields}]"

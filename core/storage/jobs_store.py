@@ -7,15 +7,16 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Literal, cast
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Table, bindparam, delete, func, select, update
 
 from core.jobs.spec import JobSpec, job_to_data, parse_stored_job
 from core.storage.database import Database
 from core.storage.tables import JobRow
 
 JobSource = Literal["file", "api"]
+_JOBS = cast(Table, JobRow.__table__)
 
 
 class JobLookupError(LookupError):
@@ -152,6 +153,16 @@ class JobStore:
             row.updated_at = now
             row.updated_by = actor
         return _stored(row)
+
+    async def advance(self, next_fires: dict[str, datetime | None]) -> None:
+        """Persist where each fired job goes next, in one transaction: the fires of one instant cost one
+        commit, not one per job. A job removed meanwhile is left out (a Core executemany, not the ORM's bulk
+        update, which would fail the whole batch for it)."""
+        async with self._db.session.begin() as session:
+            await session.execute(
+                update(_JOBS).where(_JOBS.c.id == bindparam("fired_id")),
+                [{"fired_id": job_id, "next_run_time": when} for job_id, when in next_fires.items()],
+            )
 
     async def set_next_run_time(self, job_id: str, when: datetime | None) -> None:
         async with self._db.session.begin() as session:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, literal_column, select, update
+from sqlalchemy import delete, func, insert, literal_column, select, update
 
 from core.runs import FAILURE_STATUSES, ErrorClass, ExecutionResult, RunRecord, RunStatus, RunTrigger
 from core.storage.database import Database
@@ -59,9 +61,79 @@ def to_record(row: RunRow) -> RunRecord:
     )
 
 
+@dataclass(frozen=True, slots=True)
+class NewRun:
+    """A run about to be recorded: ``running`` before its job starts, or an already-final ``skipped``."""
+
+    job_id: str
+    trigger: RunTrigger
+    status: RunStatus
+    scheduled_at: datetime | None = None
+    attempt: int = 1
+    requested_by: str | None = None
+    retry_of: int | None = None
+    fixit_plan_id: str | None = None
+    error_message: str | None = None
+
+    def row(self, now: datetime) -> RunRow:
+        running = self.status is RunStatus.RUNNING
+        started_at = now if running else None
+        return RunRow(
+            job_id=self.job_id,
+            trigger=self.trigger.value,
+            attempt=self.attempt,
+            status=self.status.value,
+            created_at=now,
+            scheduled_at=self.scheduled_at,
+            started_at=started_at,
+            lateness_ms=lateness_ms(self.trigger, self.scheduled_at, started_at),
+            finished_at=None if running else now,
+            requested_by=self.requested_by,
+            retry_of=self.retry_of,
+            fixit_plan_id=self.fixit_plan_id,
+            error_message=self.error_message,
+        )
+
+
+_INSERTED = (
+    "job_id",
+    "trigger",
+    "attempt",
+    "status",
+    "created_at",
+    "scheduled_at",
+    "started_at",
+    "lateness_ms",
+    "finished_at",
+    "requested_by",
+    "retry_of",
+    "fixit_plan_id",
+    "error_message",
+)
+
+
 class RunStore:
     def __init__(self, db: Database) -> None:
         self._db = db
+
+    async def add_many(self, runs: Sequence[NewRun], *, now: datetime) -> list[RunRecord]:
+        """Record ``runs`` in one transaction (the fires of one instant), in order."""
+        rows = [run.row(now) for run in runs]
+        values = [{column: getattr(row, column) for column in _INSERTED} for row in rows]
+        # One bulk INSERT ... RETURNING (batched by SQLAlchemy), not the unit of work: several times cheaper
+        # per row, which a thousand fires at once need. RETURNING order is not guaranteed (and asking for it
+        # makes SQLite insert row by row), so ids are matched back by the values; rows equal in every value
+        # are interchangeable.
+        columns = [getattr(RunRow, column) for column in _INSERTED]
+        statement = insert(RunRow).returning(RunRow.id, *columns)
+        async with self._db.session.begin() as session:
+            inserted = (await session.execute(statement, values)).all()
+        ids: dict[tuple[Any, ...], list[int]] = defaultdict(list)
+        for run_id, *stored in inserted:
+            ids[tuple(stored)].append(run_id)
+        for row, given in zip(rows, values, strict=True):
+            row.id = ids[tuple(given.values())].pop()
+        return [to_record(row) for row in rows]
 
     async def add(
         self,
@@ -78,26 +150,18 @@ class RunStore:
         error_message: str | None = None,
     ) -> RunRecord:
         """Record a run: ``running`` before the job starts, or an already-final ``skipped``/``missed``."""
-        running = status is RunStatus.RUNNING
-        started_at = now if running else None
-        row = RunRow(
-            job_id=job_id,
-            trigger=trigger.value,
-            attempt=attempt,
-            status=status.value,
-            created_at=now,
+        new = NewRun(
+            job_id,
+            trigger,
+            status,
             scheduled_at=scheduled_at,
-            started_at=started_at,
-            lateness_ms=lateness_ms(trigger, scheduled_at, started_at),
-            finished_at=None if running else now,
+            attempt=attempt,
             requested_by=requested_by,
             retry_of=retry_of,
             fixit_plan_id=fixit_plan_id,
             error_message=error_message,
         )
-        async with self._db.session.begin() as session:
-            session.add(row)
-        return to_record(row)
+        return (await self.add_many([new], now=now))[0]
 
     async def add_missed(
         self,
