@@ -169,6 +169,8 @@ class CronTrigger(BaseTrigger):  # type: ignore[misc]
         # As APScheduler's own CronTrigger: after a previous fire, resume right after it even if that has
         # passed (the scheduler coalesces misfires); otherwise the first fire at or after now.
         start = now if previous_fire_time is None else min(now, previous_fire_time + _TICK)
+        if start == previous_fire_time:
+            start += _TICK
         fire = self._first_at_or_after(start)
         if fire is None:
             return None
