@@ -16,7 +16,7 @@ FIXIT_USAGE = "`/fixit [conservative|balanced|greedy] [--dry-run] [--max-retries
 JOBS_USAGE = (
     "`/jobs` or `/jobs list [PAGE]` · `/jobs show ID` · `/jobs history ID [N]` · `/jobs run ID` · "
     "`/jobs pause ID` · `/jobs resume ID` · `/jobs new` · `/jobs edit ID` · `/jobs remove ID` · "
-    "`/jobs export` · `/jobs help`"
+    "`/jobs export` · `/jobs next CRON [TZ]` · `/jobs help`"
 )
 MAX_HISTORY = 50
 MAX_RETRIES = 10
@@ -146,6 +146,8 @@ def parse_jobs(text: str) -> JobsRequest:
         action = "help"
     if action == "list":
         return JobsRequest("list", number=_page(rest))
+    if action == "next":
+        return _next_fires(rest)
     if action in _NO_ARGS:
         if rest:
             raise ParseError(f"`/jobs {action}` takes no arguments", JOBS_USAGE)
@@ -160,6 +162,16 @@ def parse_jobs(text: str) -> JobsRequest:
     if len(rest) > 1:
         raise ParseError(f"`/jobs {action}` takes one job id", JOBS_USAGE)
     return JobsRequest(action, job_id)
+
+
+def _next_fires(rest: list[str]) -> JobsRequest:
+    fields = 1 if rest and rest[0].startswith("@") else 5
+    if not fields <= len(rest) <= fields + 1:
+        raise ParseError("`/jobs next` takes five cron fields (or @daily, ...) and an optional time zone", JOBS_USAGE)
+    extra = {"cron": " ".join(rest[:fields])}
+    if len(rest) > fields:
+        extra["timezone"] = rest[fields]
+    return JobsRequest("next", extra=extra)
 
 
 def parse_page(value: str) -> int:

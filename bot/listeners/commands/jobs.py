@@ -9,8 +9,10 @@ from bot.context import BotContext, Respond
 from bot.parsing import JOBS_USAGE, JobsRequest, ParseError, parse_jobs
 from bot.views.common import error_message, unknown_job_message
 from bot.views.jobs import export_message, history_message, job_detail_message, jobs_help, jobs_list_message
+from bot.views.next_fires import next_fires_message
 from core.approvals import ActionRequest
 from core.jobs.export import export_jobs_yaml
+from core.jobs.next_fires import NextFiresError, next_fire_times
 
 PAGE_SIZE = 20
 
@@ -31,6 +33,9 @@ def handler(ctx: BotContext) -> Any:
             return
         if request.action == "help":
             await ack(**jobs_help())
+            return
+        if request.action == "next":  # bounded and sub-millisecond: answered in the ack itself
+            await ack(**_next_fires(ctx, request))
             return
         await ack()
         ctx.spawn(_answer(ctx, request, command, respond), what=f"running /jobs {request.action}", respond=respond)
@@ -67,6 +72,15 @@ async def _look(ctx: BotContext, request: JobsRequest) -> dict[str, Any]:
         return dict(job_detail_message(job, upcoming=upcoming, default_timezone=ctx.default_timezone))
     runs = await ctx.services.engine.runs.recent(job.id, request.number or 10)
     return dict(history_message(job.id, runs))
+
+
+def _next_fires(ctx: BotContext, request: JobsRequest) -> dict[str, Any]:
+    timezone = request.extra.get("timezone", ctx.default_timezone)
+    try:
+        answer = next_fire_times(request.extra["cron"], timezone=timezone, now=ctx.services.engine.clock())
+    except NextFiresError as error:
+        return dict(error_message(str(error), JOBS_USAGE))
+    return dict(next_fires_message(answer))
 
 
 async def job_list_page(ctx: BotContext, page: int) -> dict[str, Any]:
