@@ -141,6 +141,8 @@ def parse_jobs(text: str) -> JobsRequest:
         action = "help"
     if action in {"list", "mine"}:
         return JobsRequest(action, number=_page(rest))
+    if action == "next":
+        return _next_fires(rest)
     if action in _NO_ARGS:
         if rest:
             raise ParseError(f"`/jobs {action}` takes no arguments", JOBS_USAGE)
@@ -155,6 +157,16 @@ def parse_jobs(text: str) -> JobsRequest:
     if len(rest) > 1:
         raise ParseError(f"`/jobs {action}` takes one job id", JOBS_USAGE)
     return JobsRequest(action, job_id)
+
+
+def _next_fires(rest: list[str]) -> JobsRequest:
+    fields = 1 if rest and rest[0].startswith("@") else 5
+    if not fields <= len(rest) <= fields + 1:
+        raise ParseError("`/jobs next` takes five cron fields (or @daily, ...) and an optional time zone", JOBS_USAGE)
+    extra = {"cron": " ".join(rest[:fields])}
+    if len(rest) > fields:
+        extra["timezone"] = rest[fields]
+    return JobsRequest("next", extra=extra)
 
 
 def parse_page(value: str) -> int:

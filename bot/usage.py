@@ -6,5 +6,5 @@ FIXIT_USAGE = "`/fixit [conservative|balanced|greedy] [--dry-run] [--max-retries
 JOBS_USAGE = (
     "`/jobs` or `/jobs list [PAGE]` · `/jobs mine` · `/jobs show ID` · `/jobs history ID [N]` · `/jobs run ID` · "
     "`/jobs pause ID` · `/jobs resume ID` · `/jobs new` · `/jobs edit ID` · `/jobs remove ID` · "
-    "`/jobs export` · `/jobs help`"
+    "`/jobs export` · `/jobs next CRON [TZ]` · `/jobs help`"
 )

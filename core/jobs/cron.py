@@ -1,15 +1,28 @@
-"""Standard crontab expressions, as people write them, turned into APScheduler 3 cron triggers.
+"""Crontab expressions read exactly as Debian's cron daemon reads them, as APScheduler 3 triggers.
 
-APScheduler 3 numbers weekdays from Monday = 0, while crontab numbers them from Sunday = 0 (see the warning
-on ``CronTrigger.from_crontab``). Passing a crontab straight through would run a "Sunday" job on Monday, so
-the day-of-week field is rewritten into weekday names, which both agree on.
+The fire times come from cronsim (https://github.com/cuu508/cronsim), written to match Debian's cron
+(cron(5), cron(8)) and used by Healthchecks. What that means, and what schedops' earlier parser did otherwise:
+
+- when both day fields are restricted (neither starts with ``*``) a day matching either one fires; when one
+  starts with ``*`` both must match;
+- names (``jan``, ``mon``) work in ranges and with steps (``jan-aug/2``), 0 and 7 are both Sunday;
+- daylight saving time as cron(8) describes it: a fixed-time job whose time falls in the skipped hour runs
+  right after the change, a fixed-time job in the repeated hour runs once, and a job with a wildcard minute
+  or hour follows the new clock.
+
+Only the five standard fields and the ``@`` nicknames are accepted; cronsim's extensions (a seconds field,
+``L``, ``W``, ``#``) are refused, since cron would refuse them.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, tzinfo
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta, tzinfo
+from itertools import islice
 
-from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.base import BaseTrigger
+from cronsim import CronSim, CronSimError
 
 NICKNAMES = {
     "@yearly": "0 0 1 1 *",
@@ -20,31 +33,33 @@ NICKNAMES = {
     "@midnight": "0 0 * * *",
     "@hourly": "0 * * * *",
 }
-_DAY_NAMES = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
+FIELDS = ("minute", "hour", "day-of-month", "month", "day-of-week")
+_ALLOWED = {
+    "minute": "0-59",
+    "hour": "0-23",
+    "day-of-month": "1-31",
+    "month": "1-12 or jan-dec",
+    "day-of-week": "0-7 or sun-sat",
+}
+_NAMES = {
+    "month": {"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"},
+    "day-of-week": {"sun", "mon", "tue", "wed", "thu", "fri", "sat"},
+}
+_SYNTAX = re.compile(r"^[0-9A-Za-z*/,-]+$")
+# A schedule with no fire time this far ahead is refused when it is defined (issue: never-firing jobs).
+NEVER_FIRES_HORIZON = timedelta(days=5 * 366)
+NEVER_FIRES = "it never fires"
+_TICK = timedelta(microseconds=1)
+# cronsim gives up by itself after 50 years without a match; this caps the rare skips past a repeated hour.
+_MAX_SKIPS = 2000
 
 
 class CronError(ValueError):
     """A cron expression that cannot be scheduled."""
 
 
-class CrontabTrigger(CronTrigger):  # type: ignore[misc]
-    """A cron trigger with crontab's behaviour when clocks go back.
-
-    APScheduler 3 fires a fixed-hour job twice in the repeated hour (02:30 CEST, then 02:30 CET). Like
-    Vixie cron, a job whose hour field is fixed runs only at the first of the two; a job with a wildcard hour
-    runs on schedule through both, since both hours really pass.
-    """
-
-    def get_next_fire_time(self, previous_fire_time: datetime | None, now: datetime) -> datetime | None:
-        fire: datetime | None = super().get_next_fire_time(previous_fire_time, now)
-        while fire is not None and self._repeats_wall_time(fire):
-            fire = super().get_next_fire_time(fire, fire)
-        return fire
-
-    def _repeats_wall_time(self, fire: datetime) -> bool:
-        if fire.fold != 1 or str(self.fields[5]) == "*":  # fields[5] is the hour field
-            return False
-        return fire.replace(fold=0).utcoffset() != fire.utcoffset()
+class NeverFiresError(CronError):
+    """A well-formed cron expression with no fire time in the next five years (or ever)."""
 
 
 def expand_nickname(expression: str) -> str:
@@ -53,68 +68,134 @@ def expand_nickname(expression: str) -> str:
     return NICKNAMES.get(text.lower(), text)
 
 
-def cron_trigger(expression: str, timezone: tzinfo) -> CrontabTrigger:
-    """An APScheduler trigger firing on ``expression`` (five crontab fields or a nickname) in ``timezone``."""
-    fields = expand_nickname(expression).split(" ")
-    if expression.strip().startswith("@") and len(fields) == 1:
-        raise CronError(f"unknown nickname {expression.strip()!r} (use one of {', '.join(NICKNAMES)})")
+def parse_cron(expression: str) -> str:
+    """The five-field form of ``expression``, or CronError with one line saying what is wrong."""
+    text = expand_nickname(expression)
+    if text.startswith("@"):
+        raise CronError(f"unknown nickname {text!r} (use one of {', '.join(NICKNAMES)})")
+    fields = text.split(" ") if text else []
     if len(fields) != 5:
         raise CronError(f"expected 5 fields (minute hour day-of-month month day-of-week), got {len(fields)}")
-    minute, hour, day, month, day_of_week = fields
+    for name, field in zip(FIELDS, fields, strict=True):
+        _check_field(name, field)
     try:
-        return CrontabTrigger(
-            minute=minute,
-            hour=hour,
-            day=day,
-            month=month,
-            day_of_week=_weekday_names(day_of_week),
-            timezone=timezone,
-        )
-    except ValueError as error:
-        raise CronError(str(error)) from None
+        CronSim(text, datetime(2000, 1, 1))
+    except CronSimError as error:
+        if str(error) == "Bad day-of-month" and _is_impossible_day(fields):
+            raise NeverFiresError(f"{NEVER_FIRES}: no month in {fields[3]!r} has day {fields[2]}") from None
+        raise CronError(_explain(str(error), fields)) from None
+    return text
 
 
-def _weekday_names(field: str) -> str:
-    if field in {"*", "?"}:
-        return "*"
-    days: set[int] = set()
-    for part in field.split(","):
-        days |= _expand_part(part)
-    # APScheduler orders weekdays from Monday; listing names keeps the crontab meaning exact.
-    return ",".join(_DAY_NAMES[day] for day in sorted(days, key=lambda d: (d - 1) % 7))
+def _check_field(name: str, field: str) -> None:
+    words = set(re.findall(r"[A-Za-z]+", field.lower()))
+    if not _SYNTAX.match(field) or not words <= _NAMES.get(name, set()):
+        raise CronError(f"{name} field {field!r} is not valid (use {_ALLOWED[name]}, ranges a-b, steps /n, lists a,b)")
 
 
-def _expand_part(part: str) -> set[int]:
-    span, _, step_text = part.partition("/")
-    step = _number(step_text, "step") if step_text else 1
-    if step < 1:
-        raise CronError(f"day-of-week step must be at least 1 in {part!r}")
-    if span == "*":
-        first, last = 0, 6
-    elif "-" in span:
-        start, _, end = span.partition("-")
-        first, last = _day(start), _day(end, upper=True)
-    else:
-        first = last = _day(span)
-        if step_text:
-            last = 6
-    if first > last:
-        raise CronError(f"day-of-week range {span!r} runs backwards")
-    return {day % 7 for day in range(first, last + 1, step)}
+def _explain(message: str, fields: list[str]) -> str:
+    for name, field in zip(FIELDS, fields, strict=True):
+        if message.lower() == f"bad {name}":
+            return f"{name} field {field!r} is not valid (use {_ALLOWED[name]}, ranges a-b, steps /n, lists a,b)"
+    return message
 
 
-def _day(text: str, upper: bool = False) -> int:
-    lowered = text.strip().lower()
-    if lowered[:3] in _DAY_NAMES and len(lowered) in {3}:
-        return _DAY_NAMES.index(lowered)
-    value = _number(lowered, "day of week")
-    if not 0 <= value <= 7:
-        raise CronError(f"day of week must be 0-7 or sun-sat, got {text!r}")
-    # 7 is Sunday too; keep it as 7 at the top of a range ("5-7") so the range does not run backwards.
-    return value if upper else value % 7
+def _is_impossible_day(fields: list[str]) -> bool:
+    # cronsim refuses "31 in February" as a bad day-of-month; cron accepts it and never runs the job.
+    try:
+        CronSim(f"0 0 {fields[2]} * *", datetime(2000, 1, 1))
+    except CronSimError:
+        return False
+    return True
 
 
-def _number(text: str, what: str) -> int:
-    if not text.isdigit():
-        raise CronError(f"{what} must be a number, got {text!r}")
-    return int(text)
+def next_fires(expression: str, timezone: tzinfo, after: datetime, count: int) -> list[datetime]:
+    """Up to ``count`` fire times strictly after ``after``, in UTC. Bounded: cronsim stops after 50 years
+    without a match, and parse_cron has already refused what cannot be read."""
+    return list(islice(_iterate(parse_cron(expression), timezone, after), count))
+
+
+def first_fire_within(expression: str, timezone: tzinfo, now: datetime, horizon: timedelta) -> datetime | None:
+    """The first fire time after ``now`` if it comes within ``horizon``, else None."""
+    for fire in _iterate(parse_cron(expression), timezone, now):
+        return fire if fire <= now + horizon else None
+    return None
+
+
+def check_fires(expression: str, timezone: tzinfo, now: datetime) -> None:
+    """Refuse (CronError) a schedule with no fire time in the next five years."""
+    if first_fire_within(expression, timezone, now, NEVER_FIRES_HORIZON) is None:
+        raise NeverFiresError(f"{NEVER_FIRES}: no fire time in the next 5 years")
+
+
+def _iterate(fields: str, timezone: tzinfo, after: datetime) -> Iterator[datetime]:
+    """Fire times strictly after ``after`` (aware), in UTC, as cronsim computes them."""
+    start = after.astimezone(UTC)
+    local = start.astimezone(timezone)
+    try:
+        times = CronSim(fields, local)
+    except CronSimError:  # a day no month in the month field has: cron never fires it
+        return
+    skipped = 0
+    for fire in times:
+        moment = fire.astimezone(UTC)
+        # A fixed-time job is computed on the wall clock; starting inside a repeated hour, the first answer
+        # can be its earlier (already passed) occurrence, which cron does not run again.
+        if moment > start:
+            yield moment
+            skipped = 0
+            continue
+        skipped += 1
+        if skipped > _MAX_SKIPS:
+            return
+
+
+class CronTrigger(BaseTrigger):  # type: ignore[misc]
+    """An APScheduler 3 trigger firing on a five-field crontab expression in a time zone, as cron does."""
+
+    __slots__ = ("_answers", "expression", "fields", "jitter", "timezone")
+
+    def __init__(self, expression: str, timezone: tzinfo, jitter: int | None = None) -> None:
+        self.expression = expression
+        try:
+            self.fields = parse_cron(expression)
+        except NeverFiresError:  # a stored job defined before such schedules were refused: it just never fires
+            self.fields = expand_nickname(expression)
+        self.timezone = timezone
+        self.jitter = jitter
+        self._answers: dict[datetime, datetime | None] = {}
+
+    def get_next_fire_time(self, previous_fire_time: datetime | None, now: datetime) -> datetime | None:
+        # As APScheduler's own CronTrigger: after a previous fire, resume right after it even if that has
+        # passed (the scheduler coalesces misfires); otherwise the first fire at or after now.
+        start = now if previous_fire_time is None else min(now, previous_fire_time + _TICK)
+        if start == previous_fire_time:
+            start += _TICK
+        fire = self._first_at_or_after(start)
+        if fire is None:
+            return None
+        jittered: datetime = self._apply_jitter(fire, self.jitter, now)
+        return jittered
+
+    def _first_at_or_after(self, start: datetime) -> datetime | None:
+        # APScheduler asks the same question up to three times per fire (due times, then the next one, then
+        # the same at the next fire): remember the last few answers so a burst of a thousand jobs computes
+        # each job's next fire once.
+        if start in self._answers:
+            return self._answers[start]
+        fire = next(_iterate(self.fields, self.timezone, start - _TICK), None)
+        if len(self._answers) >= 4:
+            self._answers.clear()
+        self._answers[start] = fire
+        return fire
+
+    def __str__(self) -> str:
+        return f"cron[{self.fields}]"
+
+    def __repr__(self) -> str:
+        return f"<CronTrigger ({self.fields!r}, timezone={self.timezone!s})>"
+
+
+def cron_trigger(expression: str, timezone: tzinfo) -> CronTrigger:
+    """An APScheduler trigger firing on ``expression`` (five crontab fields or a nickname) in ``timezone``."""
+    return CronTrigger(expression, timezone)

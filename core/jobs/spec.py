@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import functools
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 from pydantic import (
     BaseModel,
@@ -18,11 +19,13 @@ from pydantic import (
     PlainSerializer,
     Tag,
     TypeAdapter,
+    ValidationInfo,
     field_validator,
+    model_validator,
 )
 
 from core.durations import A_DAY, A_YEAR, DurationError, format_duration, parse_duration
-from core.jobs.cron import CronError, cron_trigger
+from core.jobs.cron import NEVER_FIRES, CronError, check_fires, parse_cron
 from core.jobs.hints import crontab_line_hint
 from core.jobs.timezones import timezone_problem
 
@@ -60,9 +63,19 @@ def check_timezone(value: str) -> str:
 
 @functools.lru_cache(maxsize=4096)
 def _cron_problem(expression: str) -> str | None:
-    # Building a trigger costs about 50 µs; listing a thousand stored jobs re-validates each of them.
+    # Listing a thousand stored jobs re-validates each of them: parse each expression once.
     try:
-        cron_trigger(expression, UTC)
+        parse_cron(expression)
+    except CronError as error:
+        return str(error)
+    return None
+
+
+@functools.lru_cache(maxsize=4096)
+def _never_fires(expression: str, timezone: str, day: date) -> str | None:
+    # Cached per day: the answer (a fire time within five years of today) changes at most once a day.
+    try:
+        check_fires(expression, ZoneInfo(timezone), datetime.combine(day, time(), tzinfo=UTC))
     except CronError as error:
         return str(error)
     return None
@@ -98,9 +111,9 @@ class CronSchedule(_Model):
 
     @field_validator("cron")
     @classmethod
-    def _valid_cron(cls, value: str) -> str:
+    def _valid_cron(cls, value: str, info: ValidationInfo) -> str:
         problem = crontab_line_hint(value) or _cron_problem(value)
-        if problem is not None:
+        if problem is not None and not (problem.startswith(NEVER_FIRES) and (info.context or {}).get("stored")):
             raise ValueError(f"bad cron expression {value!r}: {problem}")
         return " ".join(value.split())
 
@@ -108,6 +121,19 @@ class CronSchedule(_Model):
     @classmethod
     def _valid_zone(cls, value: str | None) -> str | None:
         return None if value is None else check_timezone(value)
+
+    @model_validator(mode="after")
+    def _fires(self, info: ValidationInfo) -> CronSchedule:
+        """Refuse a schedule with no fire time in the next five years, wherever it is defined. A stored job
+        was checked when it was defined and is loaded as it is (context ``stored``)."""
+        context = info.context or {}
+        if context.get("stored"):
+            return self
+        now: datetime = context.get("now") or datetime.now(UTC)
+        problem = _never_fires(self.cron, self.timezone or "UTC", now.astimezone(UTC).date())
+        if problem is not None:
+            raise ValueError(f"bad cron expression {self.cron!r}: {problem}")
+        return self
 
 
 class IntervalSchedule(_Model):
@@ -267,9 +293,16 @@ JobKind = Literal["shell", "http", "python", "digest"]
 JOB_SPEC: TypeAdapter[JobSpec] = TypeAdapter(JobSpec)
 
 
-def parse_job(data: Any) -> JobSpec:
-    """Validate one job definition (raises pydantic.ValidationError)."""
-    return JOB_SPEC.validate_python(data)
+def parse_job(data: Any, *, now: datetime | None = None) -> JobSpec:
+    """Validate one job definition (raises pydantic.ValidationError). A cron schedule must fire within five
+    years of ``now`` (default: the wall clock)."""
+    return JOB_SPEC.validate_python(data, context={"now": now})
+
+
+def parse_stored_job(data: Any) -> JobSpec:
+    """A definition read back from the database: validated, but not refused for the time that has passed
+    since it was defined."""
+    return JOB_SPEC.validate_python(data, context={"stored": True})
 
 
 def job_to_data(spec: JobSpec) -> dict[str, Any]:

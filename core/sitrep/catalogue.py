@@ -15,7 +15,7 @@ from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from core.durations import A_YEAR, DurationError, parse_duration
-from core.jobs.spec import JobSpec, ShellJob, parse_job
+from core.jobs.spec import JobSpec, ShellJob, parse_stored_job
 from core.sitrep.model import JobCounts, PausedJob
 from core.storage.tables import JOB_NAME, JobRow
 
@@ -93,7 +93,9 @@ async def soonest_jobs(connection: AsyncConnection, limit: int) -> list[Schedula
         ACTIVE, or_(JobRow.next_run_time.is_(None), JobRow.id.in_(soonest.scalar_subquery()))
     )
     rows = await connection.execute(query)
-    return [Schedulable(job_id, name or job_id, next_run, parse_job(data)) for job_id, name, next_run, data in rows]
+    return [
+        Schedulable(job_id, name or job_id, next_run, parse_stored_job(data)) for job_id, name, next_run, data in rows
+    ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +121,7 @@ async def load_job(connection: AsyncConnection, job_id: str) -> JobState | None:
     row: Any = (await connection.execute(select(JobRow).where(JobRow.id == job_id))).one_or_none()
     if row is None:
         return None
-    spec = parse_job(row.spec)
+    spec = parse_stored_job(row.spec)
     return JobState(
         id=row.id,
         title=spec.title,

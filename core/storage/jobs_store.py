@@ -7,19 +7,20 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Literal, cast
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Table, bindparam, func, select, update
 
 from core.audit import audit_row
 from core.jobs.changes import describe_change, door_of, spec_changes
-from core.jobs.spec import JobSpec, job_to_data, parse_job
+from core.jobs.spec import JobSpec, job_to_data, parse_stored_job
 from core.jobs.state import JobState, job_state
 from core.jobs.triggers import check_schedulable
 from core.storage.database import Database
 from core.storage.tables import AuditRow, JobRow
 
 JobSource = Literal["file", "api"]
+_JOBS = cast(Table, JobRow.__table__)
 
 
 class JobLookupError(LookupError):
@@ -71,7 +72,7 @@ def spec_hash(spec: JobSpec) -> str:
 
 def _stored(row: JobRow) -> StoredJob:
     return StoredJob(
-        spec=parse_job(row.spec),
+        spec=parse_stored_job(row.spec),
         paused=row.paused,
         paused_by=row.paused_by,
         paused_at=row.paused_at,
@@ -159,7 +160,7 @@ class JobStore:
         async with self._db.session.begin() as session:
             check_schedulable(spec, now)
             row = None if create_only else await session.get(JobRow, spec.id, with_for_update=True)
-            before = None if row is None else parse_job(row.spec)
+            before = None if row is None else parse_stored_job(row.spec)
             if row is None:
                 row = JobRow(id=spec.id, paused=False, created_at=now, source=source)
                 session.add(row)
@@ -184,7 +185,7 @@ class JobStore:
             row = await session.get(JobRow, job_id, with_for_update=True)
             if row is None:
                 return False
-            changes = spec_changes(parse_job(row.spec), None)
+            changes = spec_changes(parse_stored_job(row.spec), None)
             await session.delete(row)
             if now is not None:
                 session.add(_audit(now, actor, "job.remove", job_id, describe_change(door_of(actor), changes)))
@@ -204,6 +205,16 @@ class JobStore:
             action = "job.pause" if paused else "job.resume"
             session.add(_audit(now, actor, action, job_id, describe_change(door_of(actor), [change])))
         return _stored(row)
+
+    async def advance(self, next_fires: dict[str, datetime | None]) -> None:
+        """Persist where each fired job goes next, in one transaction: the fires of one instant cost one
+        commit, not one per job. A job removed meanwhile is left out (a Core executemany, not the ORM's bulk
+        update, which would fail the whole batch for it)."""
+        async with self._db.session.begin() as session:
+            await session.execute(
+                update(_JOBS).where(_JOBS.c.id == bindparam("fired_id")),
+                [{"fired_id": job_id, "next_run_time": when} for job_id, when in next_fires.items()],
+            )
 
     async def set_next_run_time(self, job_id: str, when: datetime | None) -> None:
         async with self._db.session.begin() as session:

@@ -28,6 +28,7 @@ _MODULES = {
     "audit": "audit",
     "runs": "runs",
     "tokens": "tokens",
+    "next": "next",
 }
 _JOB_CONTROL = {"run", "pause", "resume", "remove"}  # jobs subcommands that change a job, through Operations
 
@@ -121,6 +122,17 @@ def _parser() -> argparse.ArgumentParser:
     runs.add_argument("run_id", nargs="?", type=_count, metavar="RUN_ID", help="with `show`: the run to print")
     runs.add_argument("-n", "--limit", type=_count, default=20, help="how many runs (default 20)")
     _token_commands(commands)
+    upcoming = _add(
+        commands,
+        "next",
+        "the next fire times of a cron expression, read as Debian's cron reads it (one ISO 8601 time per line)",
+        'schedops next "0 2 * * *" --timezone Europe/Berlin',
+        'schedops next "30 4 1,15 * 5" --after 2026-01-01T00:00:00+00:00 --count 10',
+    )
+    upcoming.add_argument("cron", help="a cron expression (five fields, or @daily and the like)")
+    upcoming.add_argument("--timezone", help="the schedule's time zone (default SCHEDOPS_TIMEZONE)")
+    upcoming.add_argument("--after", help="ISO 8601 time to count from (default now)")
+    upcoming.add_argument("--count", type=_count, default=5, help="how many fire times (default 5)")
     return parser
 
 

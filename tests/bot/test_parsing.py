@@ -109,3 +109,21 @@ def test_jobs_explains_bad_input(text: str, problem: str) -> None:
 @pytest.mark.parametrize(("text", "page"), [("mine", 1), ("mine 3", 3)])
 def test_jobs_mine_lists_the_callers_jobs_a_page_at_a_time(text: str, page: int) -> None:
     assert parse_jobs(text) == JobsRequest("mine", number=page)
+
+
+@pytest.mark.parametrize(
+    ("text", "extra"),
+    [
+        ("next 0 2 * * *", {"cron": "0 2 * * *"}),
+        ("next 0 2 * * 1-5 Europe/Berlin", {"cron": "0 2 * * 1-5", "timezone": "Europe/Berlin"}),
+        ("next @daily Australia/Sydney", {"cron": "@daily", "timezone": "Australia/Sydney"}),
+    ],
+)
+def test_jobs_next_takes_a_cron_expression_and_an_optional_zone(text: str, extra: dict[str, str]) -> None:
+    assert parse_jobs(text) == JobsRequest("next", extra=extra)
+
+
+@pytest.mark.parametrize("text", ["next", "next 0 2 * *", "next 0 2 * * * Europe/Berlin extra", "next @daily a b"])
+def test_jobs_next_refuses_anything_else(text: str) -> None:
+    with pytest.raises(ParseError, match="five cron fields"):
+        parse_jobs(text)

@@ -11,9 +11,11 @@ from bot.responders import Respond
 from bot.usage import JOBS_USAGE
 from bot.views.common import error_message, unknown_job_message
 from bot.views.jobs import export_message, history_message, job_detail_message, jobs_help, jobs_list_message
+from bot.views.next_fires import next_fires_message
 from bot.workflows import approvals as acting
 from bot.workflows import job_form as job_forms
 from core.approvals import ActionRequest
+from core.jobs.next_fires import NextFiresError, next_fire_times
 from core.storage.jobs_store import JobLookupError
 
 PAGE_SIZE = 20
@@ -35,6 +37,9 @@ def handler(ctx: BotContext) -> Any:
             return
         if request.action == "help":
             await ack(**jobs_help())
+            return
+        if request.action == "next":  # bounded and sub-millisecond: answered in the ack itself
+            await ack(**_next_fires(ctx, request))
             return
         await ack()
         ctx.spawn(_answer(ctx, request, command, respond), what=f"running /jobs {request.action}", respond=respond)
@@ -77,6 +82,15 @@ async def _look(ctx: BotContext, request: JobsRequest) -> dict[str, Any]:
         upcoming = await ctx.ops.upcoming(job.id, 5)
         return dict(job_detail_message(job, upcoming=upcoming, default_timezone=ctx.default_timezone))
     return dict(history_message(job.id, await ctx.ops.history(job.id, request.number or 10)))
+
+
+def _next_fires(ctx: BotContext, request: JobsRequest) -> dict[str, Any]:
+    timezone = request.extra.get("timezone", ctx.default_timezone)
+    try:
+        answer = next_fire_times(request.extra["cron"], timezone=timezone, now=ctx.services.engine.clock())
+    except NextFiresError as error:
+        return dict(error_message(str(error), JOBS_USAGE))
+    return dict(next_fires_message(answer))
 
 
 async def job_list_page(ctx: BotContext, page: int, *, owner: str | None = None) -> dict[str, Any]:
