@@ -57,7 +57,7 @@ def main() -> None:
         )
         try:
             env = {k: v for k, v in os.environ.items() if not k.startswith(("SCHEDOPS_", "SLACK_"))}
-            env |= {"DATABASE_URL": f"sqlite+aiosqlite:///{scratch}/s.db", "WORKDIR": scratch, "PORT": "0"}
+            env |= {"DATABASE_URL": f"sqlite+aiosqlite:///{scratch}/s.db", "WORKDIR": scratch, "PORT": "18080"}
             subprocess.run(
                 [sys.executable, "-m", "schedops", "jobs", "import", str(ROOT / "jobs.yml")],
                 cwd=ROOT,
