@@ -43,6 +43,7 @@ FORM_SCHEDULE = "job_schedule"
 FORM_TIMEZONE = "job_timezone"
 FORM_TIMEOUT = "job_timeout"
 FORM_RETRIES = "job_retries"
+FORM_OWNER = "job_owner"
 FORM_BLOCKS = (
     FORM_ID,
     FORM_NAME,
@@ -53,6 +54,7 @@ FORM_BLOCKS = (
     FORM_TIMEZONE,
     FORM_TIMEOUT,
     FORM_RETRIES,
+    FORM_OWNER,
 )
 
 # -- block_ids: actions blocks, and prefixes of per-row blocks (``keyed(prefix, key)``) ---------------------

@@ -23,6 +23,7 @@ _FIELD_BLOCKS = {
     "schedule": ids.FORM_SCHEDULE,
     "timeout": ids.FORM_TIMEOUT,
     "retries": ids.FORM_RETRIES,
+    "owner": ids.FORM_OWNER,
 }
 
 

@@ -94,6 +94,14 @@ def job_form_modal(*, existing: JobSpec | None, allow_shell: bool, private_metad
         ),
         _text_input(ids.FORM_TIMEOUT, "Timeout", format_duration(existing.timeout) if existing else "1h"),
         _retries_input(existing),
+        _text_input(
+            ids.FORM_OWNER,
+            "Owner",
+            existing.owner if existing else None,
+            optional=True,
+            max_length=32,
+            hint="A Slack user id (U012ABCDEF): failure alerts mention them and /jobs mine lists it. Empty: you.",
+        ),
     ]
     return {
         "type": "modal",
@@ -213,6 +221,7 @@ def read_job_form(values: dict[str, Any], *, private_metadata: str, existing: Jo
     retries = _read(values, ids.FORM_RETRIES)
     if retries is not None:
         data["retries"] = {**data.get("retries", {}), "max": retries}
+    _set(data, "owner", _read(values, ids.FORM_OWNER))
     return drop_carried_secrets(existing, data)
 
 

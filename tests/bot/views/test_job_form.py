@@ -107,6 +107,31 @@ def test_a_filled_new_form_gives_the_job() -> None:
     )
 
 
+def test_the_form_sets_shows_and_refuses_an_owner() -> None:
+    view = job_form_modal(existing=None, allow_shell=True)
+    typed = {
+        ids.FORM_ID: "report",
+        ids.FORM_KIND: "http",
+        ids.FORM_WHAT: "https://example.com/report",
+        ids.FORM_SCHEDULE_KIND: "interval",
+        ids.FORM_SCHEDULE: "1h",
+        ids.FORM_OWNER: "U0CAROL",
+    }
+    spec = parse_job(read_job_form(submitted(view, **typed), private_metadata=view["private_metadata"]))
+    assert spec.owner == "U0CAROL"
+
+    edit = job_form_modal(existing=spec, allow_shell=True)
+    [owner] = [block for block in edit["blocks"] if block.get("block_id") == ids.FORM_OWNER]
+    assert owner["element"]["initial_value"] == "U0CAROL"
+
+    bad = read_job_form(
+        submitted(view, **{**typed, ids.FORM_OWNER: "carol"}), private_metadata=view["private_metadata"]
+    )
+    with pytest.raises(ValidationError) as refused:
+        parse_job(bad)
+    assert set(form_errors(refused.value, editing=False)) == {ids.FORM_OWNER}
+
+
 def test_changing_the_kind_drops_the_old_kinds_fields_but_keeps_common_ones() -> None:
     spec = parse_job({"id": "j", **SPECS["shell argv with env"]})
     view = job_form_modal(existing=spec, allow_shell=True)
