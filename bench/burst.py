@@ -49,7 +49,7 @@ from tests.support.fake_slack import ALICE, FakeSlack
 
 STARTS: list[tuple[str, float]] = []
 BARE, SQLITE, POSTGRES = "bare APScheduler", "schedops SQLite", "schedops PostgreSQL"
-ADMIN_URL = os.environ.get("SCHEDOPS_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 LEAD = 4.0  # seconds a burst instant must be ahead once the child is ready
 SITREP_WINDOW = 2.0
 

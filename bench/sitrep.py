@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/sitrep.py                     # SQLite file in a temporary directory
     .venv/bin/python bench/sitrep.py --keep /tmp/big.db  # build once, reuse the file on later runs
-    .venv/bin/python bench/sitrep.py --postgres          # PostgreSQL too (SCHEDOPS_TEST_POSTGRES_URL)
+    .venv/bin/python bench/sitrep.py --postgres          # PostgreSQL too (TEST_POSTGRES_URL)
 
 Rows go in with the sync sqlite3 module (executemany in chunks) into a file Alembic migrated, so schema and
 indexes are exactly the application's; PostgreSQL gets the same rows through asyncpg's COPY. The history is
@@ -324,7 +324,7 @@ def bench_postgres(args: argparse.Namespace, jobs: list[BenchJob]) -> dict[str, 
     from tests.support.databases import create_test_database, drop_test_database, postgres_reachable
 
     if not postgres_reachable():
-        raise SystemExit("PostgreSQL is not reachable (SCHEDOPS_TEST_POSTGRES_URL)")
+        raise SystemExit("PostgreSQL is not reachable (TEST_POSTGRES_URL)")
     url = create_test_database()
     try:
         started = time.perf_counter()

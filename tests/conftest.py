@@ -24,8 +24,8 @@ BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 def postgres_url() -> Iterator[str]:
     """A PostgreSQL database for this session, migrated once."""
     if not postgres_reachable():
-        if os.environ.get("SCHEDOPS_REQUIRE_POSTGRES") == "1":
-            pytest.fail("PostgreSQL is required (SCHEDOPS_REQUIRE_POSTGRES=1) but not reachable")
+        if os.environ.get("TEST_REQUIRE_POSTGRES") == "1":
+            pytest.fail("PostgreSQL is required (TEST_REQUIRE_POSTGRES=1) but not reachable")
         pytest.skip("PostgreSQL is not reachable on 127.0.0.1:5432")
     url = create_test_database()
     yield url

@@ -4,8 +4,8 @@ The schema is migrated once per session, not once per test: each SQLite test get
 file, and the PostgreSQL database is emptied between tests. Tests of the migrations themselves ask for
 an empty database instead (``empty_db``) and migrate it for real.
 
-PostgreSQL is used when reachable (SCHEDOPS_TEST_POSTGRES_URL, default the local server); otherwise those
-cases are skipped with the reason. Set SCHEDOPS_REQUIRE_POSTGRES=1 to turn that skip into a failure.
+PostgreSQL is used when reachable (TEST_POSTGRES_URL, default the local server); otherwise those
+cases are skipped with the reason. Set TEST_REQUIRE_POSTGRES=1 to turn that skip into a failure.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from sqlalchemy.engine import make_url
 from core.storage.database import Database, head_revision
 from core.storage.tables import Base
 
-ADMIN_URL = os.environ.get("SCHEDOPS_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
+ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test")
 
 T = TypeVar("T")
 
