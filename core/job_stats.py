@@ -8,11 +8,9 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, case, func, select
 
-from core.runs import FAILURE_STATUSES, RunStatus
+from core.runs import FAILURE_VALUES, RunStatus
 from core.storage.database import Database
 from core.storage.tables import RunRow
-
-_FAILURES = tuple(sorted(status.value for status in FAILURE_STATUSES))
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,13 +39,13 @@ async def job_stats(db: Database, job_id: str, *, days: int, now: datetime) -> J
     query = select(
         func.count(),
         count(RunStatus.SUCCEEDED.value),
-        count(*_FAILURES),
+        count(*FAILURE_VALUES),
         count(RunStatus.SKIPPED.value),
         count(RunStatus.MISSED.value),
         func.avg(RunRow.duration_ms),
         func.max(RunRow.duration_ms),
         func.max(RunRow.created_at),
-        func.max(case((RunRow.status.in_(_FAILURES), RunRow.created_at))),
+        func.max(case((RunRow.status.in_(FAILURE_VALUES), RunRow.created_at))),
     ).where(RunRow.job_id == job_id, RunRow.created_at >= since)
     async with db.session() as session:
         row = (await session.execute(query)).one()
