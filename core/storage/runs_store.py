@@ -205,6 +205,17 @@ class RunStore:
             row.result = outcome.result
         return to_record(row)
 
+    async def claim(self, run_id: int, *, worker: str) -> bool:
+        """Take a dispatched run for ``worker``: True for exactly one caller, and only while the run is still
+        running and unclaimed (a redelivered message, or a run the leader already ended, gets False)."""
+        async with self._db.session.begin() as session:
+            result = await session.execute(
+                update(RunRow)
+                .where(RunRow.id == run_id, _RUNNING, RunRow.claimed_by.is_(None))
+                .values(claimed_by=worker[:200])
+            )
+            return bool(result.rowcount)  # type: ignore[attr-defined]
+
     async def set_retry_at(self, run_id: int, when: datetime | None) -> None:
         async with self._db.session.begin() as session:
             await session.execute(update(RunRow).where(RunRow.id == run_id).values(retry_at=when))

@@ -121,6 +121,9 @@ class RunRow(Base):
     result: Mapped[Any | None] = mapped_column(JSON)
     # Set while an automatic retry is owed, so a restart during the backoff still performs it.
     retry_at: Mapped[datetime | None]
+    # The worker (celery hostname) that claimed a run dispatched through Celery: set once, by a conditional
+    # UPDATE, so a redelivered message finds the run taken and executes nothing.
+    claimed_by: Mapped[str | None] = mapped_column(String(200))
 
     __table_args__ = (
         # "runs of job X, newest first"

@@ -28,6 +28,7 @@ _MODULES = {
     "audit": "audit",
     "runs": "runs",
     "tokens": "tokens",
+    "worker": "worker",
 }
 _JOB_CONTROL = {"run", "pause", "resume", "remove"}  # jobs subcommands that change a job, through Operations
 
@@ -121,7 +122,27 @@ def _parser() -> argparse.ArgumentParser:
     runs.add_argument("run_id", nargs="?", type=_count, metavar="RUN_ID", help="with `show`: the run to print")
     runs.add_argument("-n", "--limit", type=_count, default=20, help="how many runs (default 20)")
     _token_commands(commands)
+    _worker_parser(commands)
     return parser
+
+
+def _worker_parser(commands: Any) -> None:
+    worker = _add(
+        commands,
+        "worker",
+        "carry out runs sent through SCHEDOPS_BROKER_URL (when SCHEDOPS_EXECUTION=celery) on this host",
+        "schedops worker",
+        "schedops worker --queue db-host --queue schedops --concurrency 4",
+    )
+    worker.add_argument(
+        "--queue",
+        dest="queues",
+        action="append",
+        metavar="Q",
+        help="a queue to take runs from (repeatable; default schedops)",
+    )
+    worker.add_argument("--concurrency", type=_count, default=2, metavar="N", help="runs at once (default 2)")
+    worker.add_argument("--hostname", help="this worker's name (default: celery@<host>)")
 
 
 def _token_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -219,4 +240,6 @@ def _secret_values(settings: Settings) -> list[str]:
         if secret is not None:
             values.append(secret.get_secret_value())
     values.extend(endpoint.secret for endpoint in settings.webhook_endpoints)
+    if settings.broker_url is not None:
+        values.append(settings.broker_url.get_secret_value())
     return values

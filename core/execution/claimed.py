@@ -1,0 +1,45 @@
+"""A worker's side of a dispatched run: claim it in the database, execute it, write its end.
+
+The claim is one conditional UPDATE (runs_store.claim): whichever delivery of a run's message gets there
+first executes it; every later delivery (a broker's visibility timeout, a worker restart) finds it claimed,
+or already ended, and does nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from enum import StrEnum
+
+from core.clock import Clock
+from core.execution.local import execute_masked
+from core.executors.base import Executors
+from core.runs import ErrorClass, ExecutionResult, RunStatus
+from core.storage.jobs_store import JobStore
+from core.storage.runs_store import RunStore
+
+log = logging.getLogger(__name__)
+
+
+class ClaimOutcome(StrEnum):
+    EXECUTED = "executed"
+    ALREADY_CLAIMED = "already_claimed"
+
+
+async def carry_out_claimed(
+    run_id: int, *, runs: RunStore, jobs: JobStore, executors: Executors, worker: str, clock: Clock
+) -> ClaimOutcome:
+    if not await runs.claim(run_id, worker=worker):
+        log.info("run %s already claimed or ended: this delivery executes nothing", run_id)
+        return ClaimOutcome.ALREADY_CLAIMED
+    run = await runs.get(run_id)
+    stored = await jobs.get(run.job_id)
+    if stored is None:
+        outcome = ExecutionResult.failure(
+            f"job {run.job_id} was removed before a worker could run it", ErrorClass.PERMANENT, status=RunStatus.SKIPPED
+        )
+    else:
+        log.info("run %s of %s claimed by %s", run_id, run.job_id, worker)
+        outcome = await execute_masked(executors, stored.spec)
+    await runs.finish(run_id, outcome, now=clock())
+    log.info("run %s of %s %s on %s", run_id, run.job_id, outcome.status, worker)
+    return ClaimOutcome.EXECUTED

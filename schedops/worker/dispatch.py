@@ -1,0 +1,36 @@
+"""The leader's side: send a recorded run to its job's queue, then follow its row until a worker ends it."""
+
+from __future__ import annotations
+
+import asyncio
+
+from celery import Celery
+
+from core.execution.base import RUN_TASK_NAME, task_id_for
+from core.jobs.spec import JobSpec
+from core.runs import RunRecord
+from core.storage.runs_store import RunStore
+
+# How often the leader reads a dispatched run's row: the delay between a worker's end and the announcement.
+POLL_SECONDS = 0.25
+
+
+class CeleryDispatch:
+    """Implements core.execution.base.RunDispatch over a Celery broker."""
+
+    def __init__(self, app: Celery, runs: RunStore, *, poll_seconds: float = POLL_SECONDS) -> None:
+        self._app = app
+        self._runs = runs
+        self._poll = poll_seconds
+
+    async def carry_out(self, spec: JobSpec, run: RunRecord) -> RunRecord:
+        await asyncio.to_thread(self.send, run.id, spec.queue)
+        while True:
+            current = await self._runs.get(run.id)
+            if current.status.is_finished:
+                return current
+            await asyncio.sleep(self._poll)
+
+    def send(self, run_id: int, queue: str) -> None:
+        """Publish the run's message (kombu is blocking: the caller runs this in a thread)."""
+        self._app.send_task(RUN_TASK_NAME, args=(run_id,), task_id=task_id_for(run_id), queue=queue)
