@@ -1,0 +1,135 @@
+"""Runs carried out by real `schedops worker` processes through the real Redis and RabbitMQ."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from core.engine import Engine
+from core.executors.defaults import default_executors
+from core.jobs.spec import parse_job
+from core.runs import RunRecord, RunStatus
+from core.storage.database import Database
+from core.storage.runs_store import RunStore
+from core.storage.tables import RunRow
+from schedops.worker.celery_app import make_celery_app
+from schedops.worker.dispatch import CeleryDispatch
+from tests.support.brokers import fresh_queue, require_broker, schedops_worker
+from tests.support.eventually import eventually
+
+pytestmark = pytest.mark.timeout(120)
+WAIT = 60.0
+
+
+@pytest.fixture(params=["redis", "rabbitmq"])
+def broker_url(request: pytest.FixtureRequest) -> str:
+    return require_broker(request.param)
+
+
+@pytest.fixture
+async def leader(db: Database, broker_url: str) -> AsyncIterator[Engine]:
+    dispatch = CeleryDispatch(make_celery_app(broker_url), RunStore(db), poll_seconds=0.05)
+    executors = default_executors()
+    engine = Engine(db, executors=executors, dispatch=dispatch)
+    await engine.start()
+    yield engine
+    await engine.shutdown()
+    await executors.aclose()
+
+
+def job(job_id: str, queue: str, **fields: Any) -> Any:
+    return parse_job({"id": job_id, "schedule": {"interval": "1h"}, "queue": queue, **fields})
+
+
+async def run_to_end(engine: Engine, job_id: str) -> RunRecord:
+    handle = await engine.run_now(job_id, actor=None)
+    return await asyncio.wait_for(handle.wait(), WAIT)
+
+
+def parent_of(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+
+
+async def claimed_by(db: Database, run_id: int) -> str | None:
+    async with db.session() as session:
+        return await session.scalar(select(RunRow.claimed_by).where(RunRow.id == run_id))
+
+
+async def test_a_shell_and_a_python_run_execute_on_a_worker(
+    db: Database, leader: Engine, broker_url: str, tmp_path: Path
+) -> None:
+    queue = fresh_queue()
+    marker = tmp_path / "ran-here"
+    await leader.add_job(job("shell", queue, kind="shell", command=f"echo hello; echo $PPID > {marker}"), actor=None)
+    await leader.add_job(
+        job("py", queue, kind="python", target="tests.support.tasks:echo", kwargs={"a": 1}), actor=None
+    )
+    with schedops_worker(database_url=db.url, broker_url=broker_url, queues=[queue], workdir=tmp_path) as worker:
+        shell = await run_to_end(leader, "shell")
+        python = await run_to_end(leader, "py")
+        assert shell.status is RunStatus.SUCCEEDED, worker.output()
+        assert shell.output_tail == "hello\n"
+        assert python.status is RunStatus.SUCCEEDED, worker.output()
+        assert python.result == {"a": 1}
+        assert await claimed_by(db, shell.id) == worker.hostname
+        assert await claimed_by(db, python.id) == worker.hostname
+        # The shell was started by one of the worker's pool processes, not by this test process.
+        assert parent_of(int(marker.read_text())) == worker.process.pid
+
+
+async def test_a_failing_run_on_a_worker_is_recorded_as_failed(
+    db: Database, leader: Engine, broker_url: str, tmp_path: Path
+) -> None:
+    queue = fresh_queue()
+    await leader.add_job(job("broken", queue, kind="shell", command="echo nope >&2; exit 3"), actor=None)
+    with schedops_worker(database_url=db.url, broker_url=broker_url, queues=[queue], workdir=tmp_path):
+        run = await run_to_end(leader, "broken")
+    assert run.status is RunStatus.FAILED
+    assert run.exit_code == 3
+    assert "nope" in (run.output_tail or "")
+
+
+async def test_each_run_goes_to_a_worker_of_its_jobs_queue(
+    db: Database, leader: Engine, broker_url: str, tmp_path: Path
+) -> None:
+    db_host, app_host = fresh_queue(), fresh_queue()
+    await leader.add_job(job("backup", db_host, kind="shell", command="true"), actor=None)
+    await leader.add_job(job("report", app_host, kind="shell", command="true"), actor=None)
+    with (
+        schedops_worker(
+            database_url=db.url, broker_url=broker_url, queues=[db_host], workdir=tmp_path, name="db"
+        ) as on_db,
+        schedops_worker(
+            database_url=db.url, broker_url=broker_url, queues=[app_host], workdir=tmp_path, name="app"
+        ) as on_app,
+    ):
+        backups = [await run_to_end(leader, "backup") for _ in range(3)]
+        reports = [await run_to_end(leader, "report") for _ in range(3)]
+    assert {await claimed_by(db, run.id) for run in backups} == {on_db.hostname}
+    assert {await claimed_by(db, run.id) for run in reports} == {on_app.hostname}
+
+
+async def test_a_redelivered_message_executes_nothing(
+    db: Database, leader: Engine, broker_url: str, tmp_path: Path
+) -> None:
+    queue = fresh_queue()
+    ledger = tmp_path / "ledger"
+    await leader.add_job(job("count", queue, kind="shell", command=f"echo ran >> {ledger}"), actor=None)
+    dispatch = CeleryDispatch(make_celery_app(broker_url), RunStore(db))
+    # No worker yet: the run's message waits in the broker, and a second delivery of it waits behind it.
+    handle = await leader.run_now("count", actor=None)
+    await asyncio.to_thread(dispatch.send, handle.run.id, queue)
+    with schedops_worker(database_url=db.url, broker_url=broker_url, queues=[queue], workdir=tmp_path) as worker:
+        run = await asyncio.wait_for(handle.wait(), WAIT)
+        await eventually(lambda: "already claimed or ended" in worker.output(), within=WAIT, every=0.1)
+        # And once more after the run ended (a restart's redelivery): still nothing.
+        await asyncio.to_thread(dispatch.send, run.id, queue)
+        await eventually(lambda: worker.output().count("already claimed or ended") == 2, within=WAIT, every=0.1)
+    assert run.status is RunStatus.SUCCEEDED
+    assert ledger.read_text() == "ran\n"
+    assert (await RunStore(db).get(run.id)).finished_at == run.finished_at
