@@ -13,7 +13,7 @@ from typing import Any
 from core.clock import Clock
 from core.events import EventBus, RunFailed, RunRecovered, RunSkipped, RunStarted, RunSucceeded
 from core.execution.base import RunDispatch
-from core.execution.local import execute_masked
+from core.execution.cancel import execute_cancellable
 from core.executors.base import Executors
 from core.jobs.spec import JobSpec
 from core.runs import ErrorClass, ExecutionResult, RunRecord, RunStatus, RunTrigger
@@ -152,7 +152,7 @@ class Runner:
         lingering: asyncio.Future[Any] | None = None
         try:
             if self.dispatch is None:
-                outcome = await self._execute(spec)
+                outcome = await self._execute(spec, run.id)
                 lingering = outcome.still_running
                 prior_failures = await self._prior_failures(spec.id, outcome)
                 final = await self._record_outcome(run, outcome)
@@ -215,8 +215,10 @@ class Runner:
             return run
         return interrupted[0] if interrupted else run
 
-    async def _execute(self, spec: JobSpec) -> ExecutionResult:
-        return await execute_masked(self._executors, spec)
+    async def _execute(self, spec: JobSpec, run_id: int) -> ExecutionResult:
+        return await execute_cancellable(
+            self._executors, spec, cancel_requested=lambda: self._runs.cancel_requested(run_id)
+        )
 
     async def _announce(self, request: RunRequest, run: RunRecord, prior_failures: int) -> None:
         duration = f"{run.duration.total_seconds():.2f}s" if run.duration else "-"

@@ -11,7 +11,7 @@ import logging
 from enum import StrEnum
 
 from core.clock import Clock
-from core.execution.local import execute_masked
+from core.execution.cancel import execute_cancellable
 from core.executors.base import Executors
 from core.runs import ErrorClass, ExecutionResult, RunStatus
 from core.storage.jobs_store import JobStore
@@ -39,7 +39,9 @@ async def carry_out_claimed(
         )
     else:
         log.info("run %s of %s claimed by %s", run_id, run.job_id, worker)
-        outcome = await execute_masked(executors, stored.spec)
+        outcome = await execute_cancellable(
+            executors, stored.spec, cancel_requested=lambda: runs.cancel_requested(run_id)
+        )
     await runs.finish(run_id, outcome, now=clock())
     log.info("run %s of %s %s on %s", run_id, run.job_id, outcome.status, worker)
     return ClaimOutcome.EXECUTED

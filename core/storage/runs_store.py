@@ -216,6 +216,27 @@ class RunStore:
             )
             return bool(result.rowcount)  # type: ignore[attr-defined]
 
+    async def request_cancel(self, run_id: int, *, actor: str) -> bool:
+        """Ask whoever executes the running ``run_id`` to stop it; False when it is not running (or was
+        already asked)."""
+        async with self._db.session.begin() as session:
+            result = await session.execute(
+                update(RunRow)
+                .where(RunRow.id == run_id, _RUNNING, RunRow.cancel_requested_by.is_(None))
+                .values(cancel_requested_by=actor[:64])
+            )
+            return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def cancel_requested(self, run_id: int) -> str | None:
+        """Who asked to cancel ``run_id`` while it runs, or None."""
+        query = select(RunRow.cancel_requested_by).where(RunRow.id == run_id, _RUNNING)
+        async with self._db.session() as session:
+            return await session.scalar(query)
+
+    async def claimed(self, run_id: int) -> str | None:
+        async with self._db.session() as session:
+            return await session.scalar(select(RunRow.claimed_by).where(RunRow.id == run_id))
+
     async def set_retry_at(self, run_id: int, when: datetime | None) -> None:
         async with self._db.session.begin() as session:
             await session.execute(update(RunRow).where(RunRow.id == run_id).values(retry_at=when))

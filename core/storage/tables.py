@@ -124,6 +124,8 @@ class RunRow(Base):
     # The worker (celery hostname) that claimed a run dispatched through Celery: set once, by a conditional
     # UPDATE, so a redelivered message finds the run taken and executes nothing.
     claimed_by: Mapped[str | None] = mapped_column(String(200))
+    # Who asked to cancel this running run: whoever executes it (this process or a worker) watches for it.
+    cancel_requested_by: Mapped[str | None] = mapped_column(String(64))
 
     __table_args__ = (
         # "runs of job X, newest first"

@@ -117,9 +117,10 @@ def _parser() -> argparse.ArgumentParser:
         "schedops runs backup",
         "schedops runs backup -n 5",
         "schedops runs show 42      (run 42: its whole stored output and result)",
+        "schedops runs cancel 42    (stop running run 42, here or on its worker)",
     )
-    runs.add_argument("job_id", metavar="JOB | show", help="the job, or `show` followed by a run id")
-    runs.add_argument("run_id", nargs="?", type=_count, metavar="RUN_ID", help="with `show`: the run to print")
+    runs.add_argument("job_id", metavar="JOB | show | cancel", help="the job, or `show`/`cancel` and a run id")
+    runs.add_argument("run_id", nargs="?", type=_count, metavar="RUN_ID", help="with `show` or `cancel`: the run")
     runs.add_argument("-n", "--limit", type=_count, default=20, help="how many runs (default 20)")
     _token_commands(commands)
     _worker_parser(commands)

@@ -3,61 +3,21 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from sqlalchemy import select
 
 from core.engine import Engine
-from core.executors.defaults import default_executors
-from core.jobs.spec import parse_job
-from core.runs import RunRecord, RunStatus
+from core.runs import RunStatus
 from core.storage.database import Database
 from core.storage.runs_store import RunStore
-from core.storage.tables import RunRow
 from schedops.worker.celery_app import make_celery_app
 from schedops.worker.dispatch import CeleryDispatch
-from tests.support.brokers import fresh_queue, require_broker, schedops_worker
+from tests.support.brokers import fresh_queue, schedops_worker
 from tests.support.eventually import eventually
+from tests.support.worker_runs import WAIT, claimed_by, job, parent_of, run_to_end
 
 pytestmark = pytest.mark.timeout(120)
-WAIT = 60.0
-
-
-@pytest.fixture(params=["redis", "rabbitmq"])
-def broker_url(request: pytest.FixtureRequest) -> str:
-    return require_broker(request.param)
-
-
-@pytest.fixture
-async def leader(db: Database, broker_url: str) -> AsyncIterator[Engine]:
-    dispatch = CeleryDispatch(make_celery_app(broker_url), RunStore(db), poll_seconds=0.05)
-    executors = default_executors()
-    engine = Engine(db, executors=executors, dispatch=dispatch)
-    await engine.start()
-    yield engine
-    await engine.shutdown()
-    await executors.aclose()
-
-
-def job(job_id: str, queue: str, **fields: Any) -> Any:
-    return parse_job({"id": job_id, "schedule": {"interval": "1h"}, "queue": queue, **fields})
-
-
-async def run_to_end(engine: Engine, job_id: str) -> RunRecord:
-    handle = await engine.run_now(job_id, actor=None)
-    return await asyncio.wait_for(handle.wait(), WAIT)
-
-
-def parent_of(pid: int) -> int:
-    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
-
-
-async def claimed_by(db: Database, run_id: int) -> str | None:
-    async with db.session() as session:
-        return await session.scalar(select(RunRow.claimed_by).where(RunRow.id == run_id))
 
 
 async def test_a_shell_and_a_python_run_execute_on_a_worker(

@@ -1,4 +1,4 @@
-"""runs.claimed_by: the worker that took a run dispatched through Celery
+"""runs.claimed_by, runs.cancel_requested_by: the worker that took a dispatched run; who asked to cancel it
 
 Revision ID: 0011_runs_claimed_by
 Revises: 0010_api_tokens
@@ -18,8 +18,10 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table('runs', schema=None) as batch_op:
         batch_op.add_column(sa.Column('claimed_by', sa.String(length=200), nullable=True))
+        batch_op.add_column(sa.Column('cancel_requested_by', sa.String(length=64), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table('runs', schema=None) as batch_op:
+        batch_op.drop_column('cancel_requested_by')
         batch_op.drop_column('claimed_by')
