@@ -28,7 +28,7 @@ class ClaimOutcome(StrEnum):
 async def carry_out_claimed(
     run_id: int, *, runs: RunStore, jobs: JobStore, executors: Executors, worker: str, clock: Clock
 ) -> ClaimOutcome:
-    if not await runs.claim(run_id, worker=worker):
+    if not await runs.claim(run_id, worker=worker, now=clock()):
         log.info("run %s already claimed or ended: this delivery executes nothing", run_id)
         return ClaimOutcome.ALREADY_CLAIMED
     run = await runs.get(run_id)
@@ -40,8 +40,15 @@ async def carry_out_claimed(
     else:
         log.info("run %s of %s claimed by %s", run_id, run.job_id, worker)
         outcome = await execute_cancellable(
-            executors, stored.spec, cancel_requested=lambda: runs.cancel_requested(run_id)
+            executors, stored.spec, cancel_requested=lambda: _beat_and_ask(runs, run_id, clock)
         )
     await runs.finish(run_id, outcome, now=clock())
     log.info("run %s of %s %s on %s", run_id, run.job_id, outcome.status, worker)
     return ClaimOutcome.EXECUTED
+
+
+async def _beat_and_ask(runs: RunStore, run_id: int, clock: Clock) -> str | None:
+    """Every poll of a worker's run says it is alive (the leader's lost-worker bound rests on it) and asks
+    whether someone cancelled it."""
+    await runs.beat(run_id, now=clock())
+    return await runs.cancel_requested(run_id)

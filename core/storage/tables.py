@@ -126,6 +126,9 @@ class RunRow(Base):
     claimed_by: Mapped[str | None] = mapped_column(String(200))
     # Who asked to cancel this running run: whoever executes it (this process or a worker) watches for it.
     cancel_requested_by: Mapped[str | None] = mapped_column(String(64))
+    # When the worker executing a claimed run last said it was alive: the leader marks the run interrupted
+    # when this falls too far behind (a worker SIGKILLed, a host gone).
+    heartbeat_at: Mapped[datetime | None]
 
     __table_args__ = (
         # "runs of job X, newest first"
