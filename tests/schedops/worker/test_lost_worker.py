@@ -4,7 +4,6 @@ job's retry runs on another worker; nothing executes twice."""
 from __future__ import annotations
 
 import asyncio
-import functools
 import os
 import signal
 from collections.abc import AsyncIterator
