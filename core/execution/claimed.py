@@ -20,6 +20,9 @@ from core.storage.runs_store import RunStore
 log = logging.getLogger(__name__)
 
 
+ENDED_ELSEWHERE = "schedops (the run was ended while this worker executed it)"
+
+
 class ClaimOutcome(StrEnum):
     EXECUTED = "executed"
     ALREADY_CLAIMED = "already_claimed"
@@ -42,7 +45,7 @@ async def carry_out_claimed(
         outcome = await execute_cancellable(
             executors, stored.spec, cancel_requested=lambda: _beat_and_ask(runs, run_id, clock)
         )
-    await runs.finish(run_id, outcome, now=clock())
+    await runs.finish(run_id, outcome, now=clock(), claimed_by=worker[:200])
     log.info("run %s of %s %s on %s", run_id, run.job_id, outcome.status, worker)
     return ClaimOutcome.EXECUTED
 
@@ -50,5 +53,6 @@ async def carry_out_claimed(
 async def _beat_and_ask(runs: RunStore, run_id: int, clock: Clock) -> str | None:
     """Every poll of a worker's run says it is alive (the leader's lost-worker bound rests on it) and asks
     whether someone cancelled it."""
-    await runs.beat(run_id, now=clock())
+    if not await runs.beat(run_id, now=clock()):
+        return ENDED_ELSEWHERE  # declared lost, or ended by a restarting leader: stop rather than run on
     return await runs.cancel_requested(run_id)

@@ -202,11 +202,17 @@ class RunStore:
         async with self._db.session() as session:
             return int(await session.scalar(query) or 0)
 
-    async def finish(self, run_id: int, outcome: ExecutionResult, *, now: datetime) -> RunRecord:
+    async def finish(
+        self, run_id: int, outcome: ExecutionResult, *, now: datetime, claimed_by: str | None = None
+    ) -> RunRecord:
+        """Write the run's end. With ``claimed_by`` (a worker), only while the run is still running under that
+        worker's claim: a run the leader already ended (its worker thought lost) keeps the leader's ending."""
         async with self._db.session.begin() as session:
             row = await session.get(RunRow, run_id, with_for_update=True)
             if row is None:
                 raise RunLookupError(run_id)
+            if claimed_by is not None and (row.status != RunStatus.RUNNING.value or row.claimed_by != claimed_by):
+                return to_record(row)
             row.status = outcome.status.value
             row.finished_at = now
             if row.started_at is not None:
@@ -247,10 +253,12 @@ class RunStore:
         async with self._db.session() as session:
             return await session.scalar(query)
 
-    async def beat(self, run_id: int, *, now: datetime) -> None:
-        """The claimed run's worker is alive (written by the worker while it executes the run)."""
+    async def beat(self, run_id: int, *, now: datetime) -> bool:
+        """The claimed run's worker is alive (written by the worker while it executes the run); False when the
+        run is no longer running (the leader ended it)."""
         async with self._db.session.begin() as session:
-            await session.execute(update(RunRow).where(RunRow.id == run_id, _RUNNING).values(heartbeat_at=now))
+            result = await session.execute(update(RunRow).where(RunRow.id == run_id, _RUNNING).values(heartbeat_at=now))
+            return bool(result.rowcount)  # type: ignore[attr-defined]
 
     async def dispatch_state(self, run_id: int) -> DispatchState:
         """What the leader follows about a dispatched run, in one read."""
