@@ -25,6 +25,10 @@ def make_celery_app(broker_url: str) -> Celery:
         worker_prefetch_multiplier=1,
         task_ignore_result=True,
         broker_connection_retry_on_startup=True,
+        # A broker that is down fails the send in about a second (the run is then recorded failed, transient)
+        # rather than holding the run in "running" while kombu retries.
+        task_publish_retry_policy={"max_retries": 2, "interval_start": 0, "interval_step": 0.5, "interval_max": 1},
+        broker_connection_timeout=2,
         worker_hijack_root_logger=False,
         task_serializer="json",
         accept_content=["json"],

@@ -12,7 +12,7 @@ from core.clock import Clock, utc_now
 from core.execution.base import RUN_TASK_NAME, task_id_for
 from core.execution.cancel import cancelled_result
 from core.jobs.spec import JobSpec
-from core.runs import RunRecord
+from core.runs import ErrorClass, ExecutionResult, RunRecord
 from core.storage.runs_store import RunStore
 
 # How often the leader reads a dispatched run's row: the delay between a worker's end and the announcement.
@@ -20,7 +20,7 @@ POLL_SECONDS = 0.25
 # A worker beats about every second for each run it executes (core.execution.cancel.CANCEL_POLL_SECONDS);
 # this many seconds of silence and its run is marked interrupted, then retried per the job's policy.
 LOST_AFTER = timedelta(seconds=15)
-LEADER_CLAIM = "leader (cancelled before a worker took it)"
+LEADER_CLAIM = "leader (ended before a worker took it)"
 
 
 log = logging.getLogger(__name__)
@@ -51,7 +51,10 @@ class CeleryDispatch:
         self._poll = poll_seconds
 
     async def carry_out(self, spec: JobSpec, run: RunRecord) -> RunRecord:
-        await asyncio.to_thread(self.send, run.id, spec.queue)
+        try:
+            await asyncio.to_thread(self.send, run.id, spec.queue)
+        except Exception as error:  # kombu's errors vary by transport; none may leave the row running
+            return await self._unsent(run.id, error)
         while True:
             state = await self._runs.dispatch_state(run.id)
             if state.status.is_finished:
@@ -61,6 +64,15 @@ class CeleryDispatch:
             elif state.claimed_by is not None and _silent(state.heartbeat_at, self._clock() - self._lost_after):
                 await self._interrupt_lost(run.id, state.claimed_by)
             await asyncio.sleep(self._poll)
+
+    async def _unsent(self, run_id: int, error: Exception) -> RunRecord:
+        log.warning("run %s could not be sent to the broker: %s", run_id, type(error).__name__)
+        message = f"could not send the run to the broker (SCHEDOPS_BROKER_URL): {type(error).__name__}"
+        if await self._runs.claim(run_id, worker=LEADER_CLAIM):
+            return await self._runs.finish(
+                run_id, ExecutionResult.failure(message, ErrorClass.TRANSIENT), now=self._clock()
+            )
+        return await self._runs.get(run_id)
 
     async def _cancel_unclaimed(self, run_id: int, actor: str) -> None:
         """A run cancelled before any worker took it is ended here: the leader claims it like a worker would

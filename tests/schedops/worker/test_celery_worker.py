@@ -93,3 +93,24 @@ async def test_a_redelivered_message_executes_nothing(
     assert run.status is RunStatus.SUCCEEDED
     assert ledger.read_text() == "ran\n"
     assert (await RunStore(db).get(run.id)).finished_at == run.finished_at
+
+
+async def test_a_run_that_cannot_reach_the_broker_fails_transiently_and_is_not_left_running(
+    db: Database, tmp_path: Path
+) -> None:
+    from core.executors.defaults import default_executors
+    from core.runs import ErrorClass
+
+    closed_port = "redis://127.0.0.1:9/0"  # discard: nothing listens there
+    executors = default_executors()
+    engine = Engine(db, executors=executors, dispatch=CeleryDispatch(make_celery_app(closed_port), RunStore(db)))
+    await engine.start()
+    try:
+        await engine.add_job(job("nowhere", fresh_queue(), kind="shell", command="true"), actor=None)
+        run = await run_to_end(engine, "nowhere")
+    finally:
+        await engine.shutdown()
+        await executors.aclose()
+    assert run.status is RunStatus.FAILED
+    assert run.error_class is ErrorClass.TRANSIENT
+    assert run.error_message == "could not send the run to the broker (SCHEDOPS_BROKER_URL): OperationalError"
