@@ -7,8 +7,6 @@ import argparse
 import asyncio
 import sys
 
-from application.local_operator import local_actor
-from application.run_cancel import request_cancel
 from core.clock import utc_now
 from core.config import Settings
 from core.runs import RunStatus
@@ -51,6 +49,10 @@ async def _show(db: Database, run_id: int) -> int:
 
 async def _cancel(db: Database, run_id: int) -> int:
     """Ask for the cancel, then wait for whoever executes the run to stop it and print how it ended."""
+    # Here, not at the top: `runs JOB` must start without the application layer (tests/schedops/test_cli_door).
+    from application.local_operator import local_actor
+    from application.run_cancel import request_cancel
+
     refusal = await request_cancel(db, run_id, actor=local_actor(), now=utc_now())
     if refusal is not None:
         raise CommandError([refusal], EXIT_PROBLEM)
