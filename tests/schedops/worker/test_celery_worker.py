@@ -114,3 +114,33 @@ async def test_a_run_that_cannot_reach_the_broker_fails_transiently_and_is_not_l
     assert run.status is RunStatus.FAILED
     assert run.error_class is ErrorClass.TRANSIENT
     assert run.error_message == "could not send the run to the broker (SCHEDOPS_BROKER_URL): OperationalError"
+
+
+async def test_an_http_run_executes_on_a_worker(db: Database, leader: Engine, broker_url: str, tmp_path: Path) -> None:
+    from aiohttp import web
+
+    calls: list[str] = []
+
+    async def handle(request: web.Request) -> web.Response:
+        calls.append(request.headers.get("X-Run", ""))
+        return web.Response(text="pong")
+
+    app = web.Application()
+    app.router.add_get("/ping", handle)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    queue = fresh_queue()
+    url = f"http://127.0.0.1:{port}/ping"
+    await leader.add_job(job("ping", queue, kind="http", url=url, headers={"X-Run": "worker"}), actor=None)
+    try:
+        with schedops_worker(database_url=db.url, broker_url=broker_url, queues=[queue], workdir=tmp_path) as worker:
+            run = await run_to_end(leader, "ping")
+            assert await claimed_by(db, run.id) == worker.hostname
+    finally:
+        await runner.cleanup()
+    assert run.status is RunStatus.SUCCEEDED
+    assert run.http_status == 200
+    assert calls == ["worker"]
