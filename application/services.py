@@ -11,6 +11,7 @@ from core.config import Settings
 from core.engine import Engine
 from core.engine.replica import Replica
 from core.events import EventBus
+from core.execution.base import RunDispatch
 from core.executors.defaults import DefaultExecutors, default_executors
 from core.storage.database import Database
 
@@ -35,6 +36,7 @@ class Services:
         executors = default_executors(job_env=settings.job_env)
         engine = Engine(
             db,
+            dispatch=_dispatch(settings, db),
             executors=executors,
             events=events,
             clock=utc_now,
@@ -51,3 +53,14 @@ class Services:
     async def close(self) -> None:
         await self.executors.aclose()
         await self.db.close()
+
+
+def _dispatch(settings: Settings, db: Database) -> RunDispatch | None:
+    """With SCHEDOPS_EXECUTION=celery, runs go to workers; Celery is imported only then."""
+    if settings.execution != "celery" or settings.broker_url is None:
+        return None
+    from core.storage.runs_store import RunStore
+    from schedops.worker.celery_app import make_celery_app
+    from schedops.worker.dispatch import CeleryDispatch
+
+    return CeleryDispatch(make_celery_app(settings.broker_url.get_secret_value()), RunStore(db))

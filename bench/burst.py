@@ -45,7 +45,8 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger as ApsCronTrigger
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
-from tests.support.fake_slack import ALICE, FakeSlack
+
+from sandbox.fake_slack import ALICE, FakeSlack
 
 STARTS: list[tuple[str, float]] = []
 BARE, SQLITE, POSTGRES = "bare APScheduler", "schedops SQLite", "schedops PostgreSQL"

@@ -32,7 +32,10 @@ SECRET_VARIABLES = (
     "SCHEDOPS_SIGNING_SECRET",
     "DATABASE_URL",
     "SCHEDOPS_WEBHOOKS",
+    "SCHEDOPS_BROKER_URL",
 )
+# The Celery brokers a worker may be reached through (kombu transport names).
+BROKER_SCHEMES = ("redis", "rediss", "amqp", "amqps")
 
 
 MIN_SECRET_BYTES = 32
@@ -115,6 +118,9 @@ class Settings(BaseSettings):
     webhooks: SecretStr | None = Field(None, alias="SCHEDOPS_WEBHOOKS")
     sandbox: Literal["on", "off"] | None = Field(None, alias="SCHEDOPS_SANDBOX")
     sandbox_port: int = Field(8081, ge=0, le=65535, alias="SCHEDOPS_SANDBOX_PORT")
+    # Where runs execute: in this process (local), or on `schedops worker` processes through a Celery broker.
+    execution: Literal["local", "celery"] = Field("local", alias="SCHEDOPS_EXECUTION")
+    broker_url: SecretStr | None = Field(None, alias="SCHEDOPS_BROKER_URL")  # may carry a password
 
     @classmethod
     def settings_customise_sources(
@@ -225,7 +231,21 @@ class Settings(BaseSettings):
     def _on_off(cls, value: Any) -> Any:
         return None if value == "" else value.lower() if isinstance(value, str) else value
 
-    @field_validator("slack_bot_token", "slack_app_token", "signing_secret", "webhooks", mode="before")
+    @field_validator("broker_url")
+    @classmethod
+    def _broker_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None:
+            return None
+        try:
+            parts = urlsplit(value.get_secret_value())
+            parts.port  # noqa: B018 - a bad port raises here
+        except ValueError:
+            raise ValueError("not a URL") from None
+        if parts.scheme not in BROKER_SCHEMES or not parts.hostname:
+            raise ValueError("expected a redis://host[:port][/db] or amqp://user:password@host[:port][/vhost] URL")
+        return value
+
+    @field_validator("slack_bot_token", "slack_app_token", "signing_secret", "webhooks", "broker_url", mode="before")
     @classmethod
     def _empty_secret(cls, value: Any) -> Any:
         return None if value == "" else value
@@ -240,6 +260,14 @@ class Settings(BaseSettings):
             raise ValueError("SLACK_BOT_TOKEN: expected a bot token starting with xoxb-")
         if app is not None and not app.get_secret_value().startswith("xapp-"):
             raise ValueError("SLACK_APP_TOKEN: expected an app-level token starting with xapp- (connections:write)")
+        return self
+
+    @model_validator(mode="after")
+    def _broker_for_celery(self) -> Settings:
+        if self.execution == "celery" and self.broker_url is None:
+            raise ValueError(
+                "SCHEDOPS_BROKER_URL: required when SCHEDOPS_EXECUTION=celery (e.g. redis://127.0.0.1:6379/0)"
+            )
         return self
 
     @property

@@ -21,6 +21,7 @@ from core.engine.catchup import plan_catchup
 from core.engine.runner import LeadershipLostError, Runner, RunRequest
 from core.engine.scheduling import Timetable
 from core.events import EventBus, JobChanged, RunFailed, RunsMissed
+from core.execution.base import RunDispatch
 from core.executors.base import Executors
 from core.jobs.spec import JobSpec
 from core.jobs.triggers import build_trigger, fire_times, first_fire_time
@@ -61,6 +62,7 @@ class Engine:
         misfire_grace: timedelta = timedelta(minutes=5),
         run_retention: timedelta = timedelta(days=30),
         housekeeping_every: timedelta = timedelta(hours=1),
+        dispatch: RunDispatch | None = None,
     ) -> None:
         self.db = db
         self.jobs = JobStore(db)
@@ -75,6 +77,7 @@ class Engine:
         self._runner = Runner(self.runs, executors, self.events, clock)
         self._runner.on_failure = self._maybe_retry
         self._runner.fence = lambda: self.fence()
+        self._runner.dispatch = dispatch
         self._background: set[asyncio.Task[object]] = set()
         self._housekeeper: asyncio.Task[None] | None = None
         self._retry_timers: dict[int, asyncio.TimerHandle] = {}

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import logging
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
@@ -13,9 +12,10 @@ from typing import Any
 
 from core.clock import Clock
 from core.events import EventBus, RunFailed, RunRecovered, RunSkipped, RunStarted, RunSucceeded
+from core.execution.base import RunDispatch
+from core.execution.cancel import execute_cancellable
 from core.executors.base import Executors
 from core.jobs.spec import JobSpec
-from core.redaction import mask_result, mask_secrets
 from core.runs import ErrorClass, ExecutionResult, RunRecord, RunStatus, RunTrigger
 from core.storage.runs_store import RunStore
 
@@ -77,6 +77,8 @@ class Runner:
         self.on_failure: Callable[[RunRequest, RunRecord], Awaitable[bool]] | None = None
         # Asked once more after a scheduled run is recorded, just before it starts (see engine.fence).
         self.fence: Callable[[], Awaitable[bool]] | None = None
+        # Set when runs execute on workers (SCHEDOPS_EXECUTION=celery): recorded here, carried out there.
+        self.dispatch: RunDispatch | None = None
 
     @property
     def active_run_ids(self) -> list[int]:
@@ -149,10 +151,14 @@ class Runner:
         final, prior_failures = run, 0
         lingering: asyncio.Future[Any] | None = None
         try:
-            outcome = await self._execute(spec)
-            lingering = outcome.still_running
-            prior_failures = await self._prior_failures(spec.id, outcome)
-            final = await self._record_outcome(run, outcome)
+            if self.dispatch is None:
+                outcome = await self._execute(spec, run.id)
+                lingering = outcome.still_running
+                prior_failures = await self._prior_failures(spec.id, outcome)
+                final = await self._record_outcome(run, outcome)
+            else:
+                prior_failures = await self._runs.consecutive_failures(spec.id)  # this run is still running
+                final = await self.dispatch.carry_out(spec, run)
         except Exception:
             log.exception("the end of run %s of %s could not be recorded; the next start-up marks it", run.id, spec.id)
         except asyncio.CancelledError:
@@ -209,21 +215,9 @@ class Runner:
             return run
         return interrupted[0] if interrupted else run
 
-    async def _execute(self, spec: JobSpec) -> ExecutionResult:
-        try:
-            outcome = await self._executors.execute(spec)
-        except asyncio.CancelledError:
-            raise
-        except Exception as error:
-            log.exception("executor for %s crashed", spec.id)
-            return ExecutionResult.failure(f"internal error: {type(error).__name__}", ErrorClass.UNKNOWN)
-        # Masked before it is stored: everything that shows output (alerts, Show output, the CLI) reads the
-        # stored row, and a job that echoes its own token (set -x) must not put it there.
-        return dataclasses.replace(
-            outcome,
-            output_tail=mask_secrets(outcome.output_tail, spec),
-            error_message=mask_secrets(outcome.error_message, spec),
-            result=mask_result(outcome.result, spec),
+    async def _execute(self, spec: JobSpec, run_id: int) -> ExecutionResult:
+        return await execute_cancellable(
+            self._executors, spec, cancel_requested=lambda: self._runs.cancel_requested(run_id)
         )
 
     async def _announce(self, request: RunRequest, run: RunRecord, prior_failures: int) -> None:

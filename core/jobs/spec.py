@@ -50,6 +50,7 @@ Backoff = Annotated[timedelta, _bounded(A_DAY), _AS_TEXT]
 Grace = Annotated[timedelta, _bounded(timedelta(days=30)), _AS_TEXT]
 Window = Annotated[timedelta, _bounded(timedelta(days=30)), _AS_TEXT]
 JOB_ID_PATTERN = r"^[a-z0-9][a-z0-9_.-]{0,63}$"
+QUEUE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 SLACK_USER_PATTERN = re.compile(r"^[UW][A-Z0-9]{2,31}$")
 _TARGET = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
 
@@ -207,6 +208,8 @@ class _JobBase(_Model):
     # Whose job this is (a Slack user id): the creator by default; failure alerts mention them.
     owner: str | None = Field(None, pattern=SLACK_USER_PATTERN.pattern)
     enabled: bool = True
+    # Which `schedops worker --queue` processes may run it when SCHEDOPS_EXECUTION=celery (ignored locally).
+    queue: str = Field("schedops", pattern=QUEUE_PATTERN)
 
     @property
     def title(self) -> str:

@@ -11,7 +11,7 @@ from sqlalchemy import event, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
-from core.storage.database_url import DatabaseUnavailable, connect_problem, url_problem
+from core.storage.database_url import DatabaseUnavailable, connect_problem, sqlite_directory_problem, url_problem
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -22,7 +22,7 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 # The newest migration's revision, so a reader can check the schema without loading Alembic (a test keeps
 # it equal to Alembic's head).
 _MIGRATION_KEY = 0x5C4ED096
-SCHEMA_REVISION = "0010_api_tokens"
+SCHEMA_REVISION = "0011_runs_claimed_by"
 
 
 class DatabaseURLError(ValueError):
@@ -68,6 +68,11 @@ class Database:
 
     async def verify(self) -> None:
         """Connect once; raises DatabaseUnavailable with one line saying what is wrong and what to do."""
+        # A SQLite file in a missing directory is refused before connecting: aiosqlite's worker thread reports
+        # a failed open to the event loop later, and at exit that surfaced as a traceback instead of one line.
+        missing = sqlite_directory_problem(self.url) if self.dialect == "sqlite" else None
+        if missing is not None:
+            raise DatabaseUnavailable(missing)
         try:
             async with self.engine.connect() as connection:
                 await connection.execute(text("SELECT 1"))

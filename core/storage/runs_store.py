@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, literal_column, select, text, update
@@ -39,6 +40,19 @@ class RunLookupError(LookupError):
     def __init__(self, run_id: int) -> None:
         super().__init__(f"no run with id {run_id}")
         self.run_id = run_id
+
+
+@dataclass(frozen=True, slots=True)
+class DispatchState:
+    status: RunStatus
+    claimed_by: str | None
+    cancel_requested_by: str | None
+    heartbeat_at: datetime | None
+
+
+def _aware(moment: datetime) -> datetime:
+    # SQLite hands back naive datetimes; every stored time is UTC.
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
 def lateness_ms(trigger: str, scheduled_at: datetime | None, started_at: datetime | None) -> int | None:
@@ -189,11 +203,17 @@ class RunStore:
         async with self._db.session() as session:
             return int(await session.scalar(query) or 0)
 
-    async def finish(self, run_id: int, outcome: ExecutionResult, *, now: datetime) -> RunRecord:
+    async def finish(
+        self, run_id: int, outcome: ExecutionResult, *, now: datetime, claimed_by: str | None = None
+    ) -> RunRecord:
+        """Write the run's end. With ``claimed_by`` (a worker), only while the run is still running under that
+        worker's claim: a run the leader already ended (its worker thought lost) keeps the leader's ending."""
         async with self._db.session.begin() as session:
             row = await session.get(RunRow, run_id, with_for_update=True)
             if row is None:
                 raise RunLookupError(run_id)
+            if claimed_by is not None and (row.status != RunStatus.RUNNING.value or row.claimed_by != claimed_by):
+                return to_record(row)
             row.status = outcome.status.value
             row.finished_at = now
             if row.started_at is not None:
@@ -205,6 +225,73 @@ class RunStore:
             row.output_tail = outcome.output_tail
             row.result = outcome.result
         return to_record(row)
+
+    async def claim(self, run_id: int, *, worker: str, now: datetime | None = None) -> bool:
+        """Take a dispatched run for ``worker``: True for exactly one caller, and only while the run is still
+        running and unclaimed (a redelivered message, or a run the leader already ended, gets False)."""
+        async with self._db.session.begin() as session:
+            result = await session.execute(
+                update(RunRow)
+                .where(RunRow.id == run_id, _RUNNING, RunRow.claimed_by.is_(None))
+                .values(claimed_by=worker[:200], heartbeat_at=now)
+            )
+            return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def request_cancel(self, run_id: int, *, actor: str) -> bool:
+        """Ask whoever executes the running ``run_id`` to stop it; False when it is not running (or was
+        already asked)."""
+        async with self._db.session.begin() as session:
+            result = await session.execute(
+                update(RunRow)
+                .where(RunRow.id == run_id, _RUNNING, RunRow.cancel_requested_by.is_(None))
+                .values(cancel_requested_by=actor[:64])
+            )
+            return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def cancel_requested(self, run_id: int) -> str | None:
+        """Who asked to cancel ``run_id`` while it runs, or None."""
+        query = select(RunRow.cancel_requested_by).where(RunRow.id == run_id, _RUNNING)
+        async with self._db.session() as session:
+            return await session.scalar(query)
+
+    async def beat(self, run_id: int, *, now: datetime) -> bool:
+        """The claimed run's worker is alive (written by the worker while it executes the run); False when the
+        run is no longer running (the leader ended it)."""
+        async with self._db.session.begin() as session:
+            result = await session.execute(update(RunRow).where(RunRow.id == run_id, _RUNNING).values(heartbeat_at=now))
+            return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def dispatch_state(self, run_id: int) -> DispatchState:
+        """What the leader follows about a dispatched run, in one read."""
+        query = select(RunRow.status, RunRow.claimed_by, RunRow.cancel_requested_by, RunRow.heartbeat_at).where(
+            RunRow.id == run_id
+        )
+        async with self._db.session() as session:
+            row = (await session.execute(query)).one_or_none()
+        if row is None:
+            raise RunLookupError(run_id)
+        return DispatchState(RunStatus(row.status), row.claimed_by, row.cancel_requested_by, row.heartbeat_at)
+
+    async def interrupt_if_silent(self, run_id: int, *, since: datetime, now: datetime, message: str) -> bool:
+        """Mark a claimed run interrupted (transient: retried per the job's policy) if its worker has not
+        beaten since ``since``; conditional, so a beat that arrives first keeps the run."""
+        async with self._db.session.begin() as session:
+            row = await session.get(RunRow, run_id, with_for_update=True)
+            if row is None or row.status != RunStatus.RUNNING.value or row.claimed_by is None:
+                return False
+            if row.heartbeat_at is not None and _aware(row.heartbeat_at) >= since:
+                return False
+            row.status = RunStatus.INTERRUPTED.value
+            row.finished_at = now
+            row.error_class = ErrorClass.TRANSIENT.value
+            row.error_message = message
+            if row.started_at is not None:
+                row.duration_ms = int((now - _aware(row.started_at)).total_seconds() * 1000)
+        return True
+
+    async def claimed(self, run_id: int) -> str | None:
+        async with self._db.session() as session:
+            return await session.scalar(select(RunRow.claimed_by).where(RunRow.id == run_id))
 
     async def set_retry_at(self, run_id: int, when: datetime | None) -> None:
         async with self._db.session.begin() as session:

@@ -125,6 +125,14 @@ class RunRow(Base):
     result: Mapped[Any | None] = mapped_column(JSON)
     # Set while an automatic retry is owed, so a restart during the backoff still performs it.
     retry_at: Mapped[datetime | None]
+    # The worker (celery hostname) that claimed a run dispatched through Celery: set once, by a conditional
+    # UPDATE, so a redelivered message finds the run taken and executes nothing.
+    claimed_by: Mapped[str | None] = mapped_column(String(200))
+    # Who asked to cancel this running run: whoever executes it (this process or a worker) watches for it.
+    cancel_requested_by: Mapped[str | None] = mapped_column(String(64))
+    # When the worker executing a claimed run last said it was alive: the leader marks the run interrupted
+    # when this falls too far behind (a worker SIGKILLed, a host gone).
+    heartbeat_at: Mapped[datetime | None]
 
     __table_args__ = (
         # "runs of job X, newest first"

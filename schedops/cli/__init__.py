@@ -29,6 +29,7 @@ _MODULES = {
     "runs": "runs",
     "tokens": "tokens",
     "next": "next",
+    "worker": "worker",
 }
 _JOB_CONTROL = {"run", "pause", "resume", "remove"}  # jobs subcommands that change a job, through Operations
 
@@ -117,9 +118,10 @@ def _parser() -> argparse.ArgumentParser:
         "schedops runs backup",
         "schedops runs backup -n 5",
         "schedops runs show 42      (run 42: its whole stored output and result)",
+        "schedops runs cancel 42    (stop running run 42, here or on its worker)",
     )
-    runs.add_argument("job_id", metavar="JOB | show", help="the job, or `show` followed by a run id")
-    runs.add_argument("run_id", nargs="?", type=_count, metavar="RUN_ID", help="with `show`: the run to print")
+    runs.add_argument("job_id", metavar="JOB | show | cancel", help="the job, or `show`/`cancel` and a run id")
+    runs.add_argument("run_id", nargs="?", type=_count, metavar="RUN_ID", help="with `show` or `cancel`: the run")
     runs.add_argument("-n", "--limit", type=_count, default=20, help="how many runs (default 20)")
     _token_commands(commands)
     upcoming = _add(
@@ -133,7 +135,27 @@ def _parser() -> argparse.ArgumentParser:
     upcoming.add_argument("--timezone", help="the schedule's time zone (default SCHEDOPS_TIMEZONE)")
     upcoming.add_argument("--after", help="ISO 8601 time to count from (default now)")
     upcoming.add_argument("--count", type=_count, default=5, help="how many fire times (default 5)")
+    _worker_parser(commands)
     return parser
+
+
+def _worker_parser(commands: Any) -> None:
+    worker = _add(
+        commands,
+        "worker",
+        "carry out runs sent through SCHEDOPS_BROKER_URL (when SCHEDOPS_EXECUTION=celery) on this host",
+        "schedops worker",
+        "schedops worker --queue db-host --queue schedops --concurrency 4",
+    )
+    worker.add_argument(
+        "--queue",
+        dest="queues",
+        action="append",
+        metavar="Q",
+        help="a queue to take runs from (repeatable; default schedops)",
+    )
+    worker.add_argument("--concurrency", type=_count, default=2, metavar="N", help="runs at once (default 2)")
+    worker.add_argument("--hostname", help="this worker's name (default: celery@<host>)")
 
 
 def _token_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -231,4 +253,6 @@ def _secret_values(settings: Settings) -> list[str]:
         if secret is not None:
             values.append(secret.get_secret_value())
     values.extend(endpoint.secret for endpoint in settings.webhook_endpoints)
+    if settings.broker_url is not None:
+        values.append(settings.broker_url.get_secret_value())
     return values

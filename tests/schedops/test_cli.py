@@ -192,3 +192,36 @@ def test_a_busy_sandbox_port_is_one_clear_line(workdir: Path) -> None:
     assert result.returncode == 1
     assert f"sandbox cannot listen on 127.0.0.1:{port}: the port is already in use" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_commands_that_need_no_worker_never_import_celery(tmp_path: Path) -> None:
+    code = (
+        "import sys; from schedops.cli import main; main(['jobs', 'list']); "
+        "assert not [m for m in sys.modules if m.split('.')[0] in ('celery', 'kombu')], 'celery imported'"
+    )
+    env = {"PATH": os.environ["PATH"], "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/s.db", "SCHEDOPS_JOBS_FILE": ""}
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        env={**env, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=50,
+    )
+    assert done.returncode == 0, done.stderr
+
+
+def test_a_worker_without_a_broker_refuses_to_start_in_one_line(tmp_path: Path) -> None:
+    env = {"PATH": os.environ["PATH"], "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/s.db", "SCHEDOPS_JOBS_FILE": ""}
+    done = subprocess.run(
+        [sys.executable, "-m", "schedops", "worker"],
+        cwd=tmp_path,
+        env={**env, "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=50,
+    )
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        "schedops: SCHEDOPS_BROKER_URL: required to start a worker (e.g. redis://127.0.0.1:6379/0)"
+    ]

@@ -1,0 +1,1 @@
+"""Where a recorded run is carried out: in this process (local) or on a worker that claims it (remote)."""

@@ -1,0 +1,60 @@
+"""Cancelling a running run, the same way in both modes: the request is a column of the run's row, and
+whoever executes the run (this process, or the worker that claimed it) watches it and stops the work the way
+a timeout does (the shell executor kills the process group)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+
+from core.execution.local import execute_masked
+from core.executors.base import Executors
+from core.jobs.spec import JobSpec
+from core.runs import ErrorClass, ExecutionResult, RunStatus
+
+log = logging.getLogger(__name__)
+
+# How often an executing process reads whether its run was cancelled: the bound on a cancel's delay.
+CANCEL_POLL_SECONDS = 1.0
+
+
+def cancelled_result(actor: str) -> ExecutionResult:
+    # Permanent: a run someone stopped on purpose is never retried automatically.
+    return ExecutionResult.failure(f"cancelled by {actor}", ErrorClass.PERMANENT, status=RunStatus.INTERRUPTED)
+
+
+async def execute_cancellable(
+    executors: Executors,
+    spec: JobSpec,
+    *,
+    cancel_requested: Callable[[], Awaitable[str | None]],
+    poll_seconds: float = CANCEL_POLL_SECONDS,
+) -> ExecutionResult:
+    work = asyncio.ensure_future(execute_masked(executors, spec))
+    try:
+        while True:
+            done, _ = await asyncio.wait({work}, timeout=poll_seconds)
+            if done:
+                return work.result()
+            actor = await _asked(cancel_requested, spec.id)
+            if actor is not None:
+                work.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await work
+                log.info("a run of %s was cancelled by %s", spec.id, actor)
+                return cancelled_result(actor)
+    finally:
+        if not work.done():
+            work.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await work
+
+
+async def _asked(cancel_requested: Callable[[], Awaitable[str | None]], job_id: str) -> str | None:
+    try:
+        return await cancel_requested()
+    except Exception:  # a database hiccup must not end the run; the next poll asks again
+        log.warning("could not read whether a run of %s was cancelled", job_id)
+        return None

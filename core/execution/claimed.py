@@ -1,0 +1,58 @@
+"""A worker's side of a dispatched run: claim it in the database, execute it, write its end.
+
+The claim is one conditional UPDATE (runs_store.claim): whichever delivery of a run's message gets there
+first executes it; every later delivery (a broker's visibility timeout, a worker restart) finds it claimed,
+or already ended, and does nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+from enum import StrEnum
+
+from core.clock import Clock
+from core.execution.cancel import execute_cancellable
+from core.executors.base import Executors
+from core.runs import ErrorClass, ExecutionResult, RunStatus
+from core.storage.jobs_store import JobStore
+from core.storage.runs_store import RunStore
+
+log = logging.getLogger(__name__)
+
+
+ENDED_ELSEWHERE = "schedops (the run was ended while this worker executed it)"
+
+
+class ClaimOutcome(StrEnum):
+    EXECUTED = "executed"
+    ALREADY_CLAIMED = "already_claimed"
+
+
+async def carry_out_claimed(
+    run_id: int, *, runs: RunStore, jobs: JobStore, executors: Executors, worker: str, clock: Clock
+) -> ClaimOutcome:
+    if not await runs.claim(run_id, worker=worker, now=clock()):
+        log.info("run %s already claimed or ended: this delivery executes nothing", run_id)
+        return ClaimOutcome.ALREADY_CLAIMED
+    run = await runs.get(run_id)
+    stored = await jobs.get(run.job_id)
+    if stored is None:
+        outcome = ExecutionResult.failure(
+            f"job {run.job_id} was removed before a worker could run it", ErrorClass.PERMANENT, status=RunStatus.SKIPPED
+        )
+    else:
+        log.info("run %s of %s claimed by %s", run_id, run.job_id, worker)
+        outcome = await execute_cancellable(
+            executors, stored.spec, cancel_requested=lambda: _beat_and_ask(runs, run_id, clock)
+        )
+    await runs.finish(run_id, outcome, now=clock(), claimed_by=worker[:200])
+    log.info("run %s of %s %s on %s", run_id, run.job_id, outcome.status, worker)
+    return ClaimOutcome.EXECUTED
+
+
+async def _beat_and_ask(runs: RunStore, run_id: int, clock: Clock) -> str | None:
+    """Every poll of a worker's run says it is alive (the leader's lost-worker bound rests on it) and asks
+    whether someone cancelled it."""
+    if not await runs.beat(run_id, now=clock()):
+        return ENDED_ELSEWHERE  # declared lost, or ended by a restarting leader: stop rather than run on
+    return await runs.cancel_requested(run_id)

@@ -1,0 +1,32 @@
+"""``schedops worker``: a Celery worker that carries out schedops runs on this host, against the database."""
+
+from __future__ import annotations
+
+import argparse
+import re
+
+from core.config import Settings
+from core.jobs.spec import QUEUE_PATTERN
+from schedops.cli import EXIT_BAD_INPUT, CommandError
+
+_EXAMPLE = "redis://127.0.0.1:6379/0"
+
+
+def execute(args: argparse.Namespace, settings: Settings) -> int:
+    if settings.broker_url is None:
+        raise CommandError(
+            ["SCHEDOPS_BROKER_URL: required to start a worker (e.g. redis://127.0.0.1:6379/0)"], EXIT_BAD_INPUT
+        )
+    queues = args.queues or ["schedops"]
+    bad = [queue for queue in queues if not re.fullmatch(QUEUE_PATTERN, queue)]
+    if bad:
+        raise CommandError([f"argument --queue: not a queue name: {queue!r}" for queue in bad], EXIT_BAD_INPUT)
+    from schedops.worker.celery_app import make_celery_app
+
+    app = make_celery_app(settings.broker_url.get_secret_value())
+    argv = ["worker", "--queues", ",".join(queues), "--concurrency", str(args.concurrency)]
+    argv += ["--loglevel", settings.log_level, "--without-gossip", "--without-mingle"]
+    if args.hostname:
+        argv += ["--hostname", args.hostname]
+    app.worker_main(argv)
+    return 0

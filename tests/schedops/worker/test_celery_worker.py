@@ -1,0 +1,146 @@
+"""Runs carried out by real `schedops worker` processes through the real Redis and RabbitMQ."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import pytest
+
+from core.engine import Engine
+from core.runs import RunStatus
+from core.storage.database import Database
+from core.storage.runs_store import RunStore
+from schedops.worker.celery_app import make_celery_app
+from schedops.worker.dispatch import CeleryDispatch
+from tests.support.brokers import fresh_queue, schedops_worker
+from tests.support.eventually import eventually
+from tests.support.worker_runs import WAIT, claimed_by, job, parent_of, run_to_end
+
+pytestmark = pytest.mark.timeout(120)
+
+
+async def test_a_shell_and_a_python_run_execute_on_a_worker(
+    db: Database, leader: Engine, broker_url: str, tmp_path: Path
+) -> None:
+    queue = fresh_queue()
+    marker = tmp_path / "ran-here"
+    await leader.add_job(job("shell", queue, kind="shell", command=f"echo hello; echo $PPID > {marker}"), actor=None)
+    await leader.add_job(
+        job("py", queue, kind="python", target="tests.support.tasks:echo", kwargs={"a": 1}), actor=None
+    )
+    with schedops_worker(database_url=db.url, broker_url=broker_url, queues=[queue], workdir=tmp_path) as worker:
+        shell = await run_to_end(leader, "shell")
+        python = await run_to_end(leader, "py")
+        assert shell.status is RunStatus.SUCCEEDED, worker.output()
+        assert shell.output_tail == "hello\n"
+        assert python.status is RunStatus.SUCCEEDED, worker.output()
+        assert python.result == {"a": 1}
+        assert await claimed_by(db, shell.id) == worker.hostname
+        assert await claimed_by(db, python.id) == worker.hostname
+        # The shell was started by one of the worker's pool processes, not by this test process.
+        assert parent_of(int(marker.read_text())) == worker.process.pid
+
+
+async def test_a_failing_run_on_a_worker_is_recorded_as_failed(
+    db: Database, leader: Engine, broker_url: str, tmp_path: Path
+) -> None:
+    queue = fresh_queue()
+    await leader.add_job(job("broken", queue, kind="shell", command="echo nope >&2; exit 3"), actor=None)
+    with schedops_worker(database_url=db.url, broker_url=broker_url, queues=[queue], workdir=tmp_path):
+        run = await run_to_end(leader, "broken")
+    assert run.status is RunStatus.FAILED
+    assert run.exit_code == 3
+    assert "nope" in (run.output_tail or "")
+
+
+async def test_each_run_goes_to_a_worker_of_its_jobs_queue(
+    db: Database, leader: Engine, broker_url: str, tmp_path: Path
+) -> None:
+    db_host, app_host = fresh_queue(), fresh_queue()
+    await leader.add_job(job("backup", db_host, kind="shell", command="true"), actor=None)
+    await leader.add_job(job("report", app_host, kind="shell", command="true"), actor=None)
+    with (
+        schedops_worker(
+            database_url=db.url, broker_url=broker_url, queues=[db_host], workdir=tmp_path, name="db"
+        ) as on_db,
+        schedops_worker(
+            database_url=db.url, broker_url=broker_url, queues=[app_host], workdir=tmp_path, name="app"
+        ) as on_app,
+    ):
+        backups = [await run_to_end(leader, "backup") for _ in range(3)]
+        reports = [await run_to_end(leader, "report") for _ in range(3)]
+    assert {await claimed_by(db, run.id) for run in backups} == {on_db.hostname}
+    assert {await claimed_by(db, run.id) for run in reports} == {on_app.hostname}
+
+
+async def test_a_redelivered_message_executes_nothing(
+    db: Database, leader: Engine, broker_url: str, tmp_path: Path
+) -> None:
+    queue = fresh_queue()
+    ledger = tmp_path / "ledger"
+    await leader.add_job(job("count", queue, kind="shell", command=f"echo ran >> {ledger}"), actor=None)
+    dispatch = CeleryDispatch(make_celery_app(broker_url), RunStore(db))
+    # No worker yet: the run's message waits in the broker, and a second delivery of it waits behind it.
+    handle = await leader.run_now("count", actor=None)
+    await asyncio.to_thread(dispatch.send, handle.run.id, queue)
+    with schedops_worker(database_url=db.url, broker_url=broker_url, queues=[queue], workdir=tmp_path) as worker:
+        run = await asyncio.wait_for(handle.wait(), WAIT)
+        await eventually(lambda: "already claimed or ended" in worker.output(), within=WAIT, every=0.1)
+        # And once more after the run ended (a restart's redelivery): still nothing.
+        await asyncio.to_thread(dispatch.send, run.id, queue)
+        await eventually(lambda: worker.output().count("already claimed or ended") == 2, within=WAIT, every=0.1)
+    assert run.status is RunStatus.SUCCEEDED
+    assert ledger.read_text() == "ran\n"
+    assert (await RunStore(db).get(run.id)).finished_at == run.finished_at
+
+
+async def test_a_run_that_cannot_reach_the_broker_fails_transiently_and_is_not_left_running(
+    db: Database, tmp_path: Path
+) -> None:
+    from core.executors.defaults import default_executors
+    from core.runs import ErrorClass
+
+    closed_port = "redis://127.0.0.1:9/0"  # discard: nothing listens there
+    executors = default_executors()
+    engine = Engine(db, executors=executors, dispatch=CeleryDispatch(make_celery_app(closed_port), RunStore(db)))
+    await engine.start()
+    try:
+        await engine.add_job(job("nowhere", fresh_queue(), kind="shell", command="true"), actor=None)
+        run = await run_to_end(engine, "nowhere")
+    finally:
+        await engine.shutdown()
+        await executors.aclose()
+    assert run.status is RunStatus.FAILED
+    assert run.error_class is ErrorClass.TRANSIENT
+    assert run.error_message == "could not send the run to the broker (SCHEDOPS_BROKER_URL): OperationalError"
+
+
+async def test_an_http_run_executes_on_a_worker(db: Database, leader: Engine, broker_url: str, tmp_path: Path) -> None:
+    from aiohttp import web
+
+    calls: list[str] = []
+
+    async def handle(request: web.Request) -> web.Response:
+        calls.append(request.headers.get("X-Run", ""))
+        return web.Response(text="pong")
+
+    app = web.Application()
+    app.router.add_get("/ping", handle)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    queue = fresh_queue()
+    url = f"http://127.0.0.1:{port}/ping"
+    await leader.add_job(job("ping", queue, kind="http", url=url, headers={"X-Run": "worker"}), actor=None)
+    try:
+        with schedops_worker(database_url=db.url, broker_url=broker_url, queues=[queue], workdir=tmp_path) as worker:
+            run = await run_to_end(leader, "ping")
+            assert await claimed_by(db, run.id) == worker.hostname
+    finally:
+        await runner.cleanup()
+    assert run.status is RunStatus.SUCCEEDED
+    assert run.http_status == 200
+    assert calls == ["worker"]

@@ -1,0 +1,96 @@
+"""The real brokers on this machine and in CI, and `schedops worker` processes started against them."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+BROKERS = {
+    # A database number of its own, so these tests never read another program's keys.
+    "redis": ("redis://127.0.0.1:6379/11", 6379),
+    "rabbitmq": ("amqp://guest:guest@127.0.0.1:5672//", 5672),
+}
+
+
+def reachable(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def require_broker(name: str) -> str:
+    """The broker's URL; when it is down the test fails in CI and skips loudly elsewhere."""
+    url, port = BROKERS[name]
+    if not reachable(port):
+        reason = f"{name} is not reachable on 127.0.0.1:{port}: the Celery worker tests need it"
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason + " (CI=true: it must run there)")
+        pytest.skip("NOT TESTED: " + reason)
+    return url
+
+
+def fresh_queue() -> str:
+    """A queue no other test (or engineer sharing the broker) uses."""
+    return f"t-{uuid.uuid4().hex[:12]}"
+
+
+class WorkerProcess:
+    def __init__(self, process: subprocess.Popen[bytes], log: Path, hostname: str) -> None:
+        self.process = process
+        self.log = log
+        self.hostname = hostname
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace") if self.log.exists() else ""
+
+
+@contextmanager
+def schedops_worker(
+    *, database_url: str, broker_url: str, queues: list[str], workdir: Path, name: str = "w"
+) -> Iterator[WorkerProcess]:
+    """A real `schedops worker` subprocess; stopped (and its process group killed) on exit."""
+    hostname = f"{name}-{uuid.uuid4().hex[:6]}@test"
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": os.environ.get("HOME", str(workdir)),
+        "PYTHONPATH": str(REPO),
+        "DATABASE_URL": database_url,
+        "SCHEDOPS_BROKER_URL": broker_url,
+        "SCHEDOPS_EXECUTION": "celery",
+        "SCHEDOPS_JOBS_FILE": "",
+    }
+    argv = [sys.executable, "-m", "schedops", "worker", "--concurrency", "1", "--hostname", hostname]
+    for queue in queues:
+        argv += ["--queue", queue]
+    log = workdir / f"{name}.log"
+    with log.open("wb") as sink:
+        process = subprocess.Popen(
+            argv, cwd=workdir, env=env, stdout=sink, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    try:
+        yield WorkerProcess(process, log, hostname)
+    finally:
+        _stop(process)
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    import signal
+
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
