@@ -13,7 +13,10 @@ async def test_a_token_clicked_on_another_requests_message_decides_nothing(bot: 
     await bot.command("/jobs", "pause alpha", user=REQUESTER)
     await bot.command("/jobs", "pause beta", user=REQUESTER)
     await bot.settle()
-    first, second = [m for m in bot.slack.messages(OPS_CHANNEL) if ids.APPROVE in _buttons(m)]
+    requests = [m for m in bot.slack.messages(OPS_CHANNEL) if ids.APPROVE in _buttons(m)]
+    # The two commands are answered concurrently: tell the requests apart by their job, not their order.
+    [first] = [m for m in requests if "alpha" in m.text]
+    [second] = [m for m in requests if "beta" in m.text]
 
     answered = len(bot.slack.responses())
     await bot.click(ids.APPROVE, _buttons(second)[ids.APPROVE], user=APPROVER, message_ts=first.ts, strict=False)
