@@ -35,7 +35,7 @@ import time
 from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -80,8 +80,7 @@ async def run_bare(count: int, stop: Any) -> None:
 
 
 async def run_schedops(count: int, stop: Any, database_url: str, slack: dict[str, str]) -> None:
-    from bot.services import Services
-
+    from application.services import Services
     from bot.slack.session import SlackSession
     from core.config import load_settings
     from core.jobs.spec import parse_job
@@ -106,13 +105,15 @@ async def run_schedops(count: int, stop: Any, database_url: str, slack: dict[str
     ]
     await sync_jobs(services.engine.jobs, specs, now=datetime.now(UTC))
     session = await SlackSession.attach(services)
-    await services.engine.start()
+    # As `schedops run` starts it: through the replica, so fires go through the fence (on PostgreSQL the real
+    # leadership check; on SQLite the sole process leads).
+    await services.replica.start()
     session.start()
     try:
         await asyncio.get_running_loop().run_in_executor(None, stop.wait)
     finally:
         await session.close()
-        await services.engine.shutdown()
+        await services.replica.close(grace=timedelta(seconds=30))
         await services.close()
 
 

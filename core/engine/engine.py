@@ -11,6 +11,7 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
@@ -40,6 +41,16 @@ _CATCHUP_CONCURRENCY = 4
 
 async def _always() -> bool:
     return True
+
+
+@dataclass(frozen=True, slots=True)
+class _Fire:
+    """A fire handed over by APScheduler, waiting to be recorded with the others of its instant."""
+
+    job_id: str
+    scheduled_at: datetime
+    lateness: timedelta
+    coalesced: tuple[datetime, ...] = ()
 
 
 class JobExistsError(ValueError):
@@ -82,6 +93,8 @@ class Engine:
         self._housekeeper: asyncio.Task[None] | None = None
         self._retry_timers: dict[int, asyncio.TimerHandle] = {}
         self._stopping = False
+        self._fires: list[_Fire] = []
+        self._flushing = False
         # What the timetable was last given for each job (its definition, and whether it was active), so that
         # reconcile() can tell which jobs another process changed.
         self._placed: dict[str, tuple[JobSpec, bool]] = {}
@@ -297,38 +310,66 @@ class Engine:
 
     def _on_fire(self, job_id: str, scheduled_at: datetime, coalesced: tuple[datetime, ...] = ()) -> None:
         # Lateness is taken now, before any query: what counts is how late APScheduler handed it over.
-        self._spawn(self._fire(job_id, scheduled_at, self.clock() - scheduled_at, coalesced))
+        self._fires.append(_Fire(job_id, scheduled_at, self.clock() - scheduled_at, coalesced))
+        if not self._flushing:
+            self._flushing = True
+            self._spawn(self._flush_fires())
 
-    async def _fire(
-        self, job_id: str, scheduled_at: datetime, lateness: timedelta, coalesced: tuple[datetime, ...] = ()
-    ) -> None:
+    async def _flush_fires(self) -> None:
+        """Group commit: APScheduler hands over every fire of an instant in one go; they are recorded
+        together, and fires arriving while a batch is being written form the next batch."""
+        try:
+            while self._fires:
+                batch, self._fires = self._fires, []
+                try:
+                    await self._fire_batch(batch)
+                except Exception:
+                    log.exception("%d fire(s) could not be recorded; those runs did not start", len(batch))
+        finally:
+            self._flushing = False  # no await since the list was last seen empty: no fire is left behind
+
+    async def _fire_batch(self, batch: list[_Fire]) -> None:
         if not await self.fence():
-            log.warning("fire of %s at %s not run: this replica no longer leads", job_id, scheduled_at.isoformat())
+            for fire in batch:
+                log.warning(
+                    "fire of %s at %s not run: this replica no longer leads", fire.job_id, fire.scheduled_at.isoformat()
+                )
             return
-        if coalesced:  # the loop was held up past several fire times: one run stands for them all
-            message = f"missed: schedops was stalled; coalesced into the run of {scheduled_at.isoformat()}"
-            await self.runs.add_missed(job_id, coalesced, now=self.clock(), message=message)
-        # APScheduler has already moved the job on: persist where it is going before anything else.
-        await self.jobs.set_next_run_time(job_id, self._timetable.next_fire(job_id))
-        job = await self.jobs.get(job_id)
-        if job is None or not job.active or self._stopping:
-            return
-        if lateness > max(job.spec.grace(self.misfire_grace), STALL_TOLERANCE):
-            # The process was stalled (suspended machine, blocked loop): record it like downtime.
-            message = f"missed: schedops was stalled and reached it {lateness.total_seconds():.0f}s late"
-            await self.runs.add_missed(job_id, [scheduled_at], now=self.clock(), message=message)
-            self.events.publish(RunsMissed(job_id, 1))
-            return
-        await self._start_fire(RunRequest(job.spec, RunTrigger.SCHEDULE, scheduled_at=scheduled_at))
+        for fire in batch:
+            if fire.coalesced:  # the loop was held up past several fire times: one run stands for them all
+                message = f"missed: schedops was stalled; coalesced into the run of {fire.scheduled_at.isoformat()}"
+                await self.runs.add_missed(fire.job_id, fire.coalesced, now=self.clock(), message=message)
+        # APScheduler has already moved the jobs on: persist where they are going before anything else (a
+        # new leader's take-over relies on it, see core.engine.takeover).
+        await self.jobs.advance({fire.job_id: self._timetable.next_fire(fire.job_id) for fire in batch})
+        # The jobs' rows are the truth (another replica may have paused or removed one): one query for all.
+        jobs = await self.jobs.get_many(sorted({fire.job_id for fire in batch}))
+        requests: list[RunRequest] = []
+        for fire in batch:
+            job = jobs.get(fire.job_id)
+            if job is None or not job.active or self._stopping:
+                continue
+            if fire.lateness > max(job.spec.grace(self.misfire_grace), STALL_TOLERANCE):
+                # The process was stalled (suspended machine, blocked loop): record it like downtime.
+                message = f"missed: schedops was stalled and reached it {fire.lateness.total_seconds():.0f}s late"
+                await self.runs.add_missed(fire.job_id, [fire.scheduled_at], now=self.clock(), message=message)
+                self.events.publish(RunsMissed(fire.job_id, 1))
+                continue
+            requests.append(RunRequest(job.spec, RunTrigger.SCHEDULE, scheduled_at=fire.scheduled_at))
+        await self._start_fires(requests)
 
     async def _start_fire(self, request: RunRequest) -> None:
-        try:
-            await self._runner.start(request)
-        except FireTakenError as taken:
-            # The fence held: another process that believed it led recorded this fire first; nothing is run.
-            log.warning("%s; this replica records nothing and does not run it", taken)
-        except LeadershipLostError as lost:
-            log.warning("%s", lost)
+        await self._start_fires([request])
+
+    async def _start_fires(self, requests: list[RunRequest]) -> None:
+        if not requests:
+            return
+        for outcome in await self._runner.start_batch(requests):
+            if isinstance(outcome, FireTakenError):
+                # The fence held: another process that believed it led recorded this fire first; nothing is run.
+                log.warning("%s; this replica records nothing and does not run it", outcome)
+            elif isinstance(outcome, LeadershipLostError):
+                log.warning("%s", outcome)
 
     # -- retries -----------------------------------------------------------------------------------------
 

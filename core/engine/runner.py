@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections import defaultdict
-from collections.abc import Awaitable, Callable
+from collections import Counter
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -17,7 +17,7 @@ from core.execution.cancel import execute_cancellable
 from core.executors.base import Executors
 from core.jobs.spec import JobSpec
 from core.runs import ErrorClass, ExecutionResult, RunRecord, RunStatus, RunTrigger
-from core.storage.runs_store import RunStore
+from core.storage.runs_store import FireTakenError, NewRun, RunStore
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +72,7 @@ class Runner:
         self._executors = executors
         self._events = events
         self._clock = clock
-        self._slots: dict[str, int] = defaultdict(int)
+        self._slots: Counter[str] = Counter()
         self._tasks: dict[int, asyncio.Task[None]] = {}
         self.on_failure: Callable[[RunRequest, RunRecord], Awaitable[bool]] | None = None
         # Asked once more after a scheduled run is recorded, just before it starts (see engine.fence).
@@ -88,33 +88,82 @@ class Runner:
         return self._slots[job_id]
 
     async def start(self, request: RunRequest) -> StartedRun:
-        """Record the run, then start it in the background; an overlapping run is recorded as skipped."""
-        spec = request.spec
-        loop = asyncio.get_running_loop()
-        finished: asyncio.Future[RunRecord] = loop.create_future()
+        """Record the run, then start it in the background; an overlapping run is recorded as skipped.
+        Raises FireTakenError (another replica recorded this fire) or LeadershipLostError."""
+        (outcome,) = await self.start_batch([request])
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    async def start_batch(
+        self, requests: Sequence[RunRequest]
+    ) -> list[StartedRun | FireTakenError | LeadershipLostError]:
+        """``start`` for many runs at once (the fires of one instant), answering in their order: their rows
+        are written in one transaction, the fence is asked once after it, and each job starts only then. A
+        fire another replica already recorded answers FireTakenError (nothing recorded, nothing started);
+        a scheduled run recorded when this process had lost leadership answers LeadershipLostError (its row
+        is withdrawn). Other errors (the database down) raise, with nothing started."""
         # max_instances counts runs in the database (any replica's), and this process's slots taken but not
-        # yet recorded. Check and take the slot with no await in between: two fires at once cannot both pass.
-        in_database = await self._runs.running_count(spec.id)
-        busy = max(self._slots[spec.id], in_database)
-        if busy >= spec.max_instances:
-            skipped = await self._record(request, RunStatus.SKIPPED, self._overlap_message(spec, busy))
-            finished.set_result(skipped)
-            self._events.publish(RunSkipped(skipped))
-            log.info("run %s of %s skipped: still running", skipped.id, spec.id)
-            return StartedRun(skipped, finished)
-        self._slots[spec.id] += 1
+        # yet recorded. Check and take every slot with no await in between: two fires at once cannot both
+        # pass, even two of one job in the same batch.
+        in_database = await self._runs.running_counts(request.spec.id for request in requests)
+        taken: Counter[str] = Counter()
+        new: list[NewRun] = []
+        for request in requests:
+            spec = request.spec
+            busy = max(self._slots[spec.id], in_database.get(spec.id, 0) + taken[spec.id])
+            if busy >= spec.max_instances:
+                new.append(self._new_run(request, RunStatus.SKIPPED, self._overlap_message(spec, busy)))
+            else:
+                self._slots[spec.id] += 1
+                taken[spec.id] += 1
+                new.append(self._new_run(request, RunStatus.RUNNING, None))
         try:
-            run = await self._record(request, RunStatus.RUNNING, None)
+            recorded = await self._runs.add_many(new, now=self._clock())
         except BaseException:
-            self._slots[spec.id] -= 1
+            self._slots.subtract(taken)
             raise
-        if self.fence is not None and request.trigger in _FENCED and not await self.fence():
-            self._slots[spec.id] -= 1
-            await self._runs.withdraw(run.id, now=self._clock(), message=LOST_LEADERSHIP)
-            raise LeadershipLostError(f"run {run.id} of {spec.id} not started: this replica no longer leads")
+        # A fire another replica recorded first gives its slot back: nothing of it runs here.
+        self._slots.subtract(
+            Counter(
+                plan.job_id
+                for plan, run in zip(new, recorded, strict=True)
+                if run is None and plan.status is RunStatus.RUNNING
+            )
+        )
+        fenced = [
+            run
+            for request, run in zip(requests, recorded, strict=True)
+            if run is not None and run.status is RunStatus.RUNNING and request.trigger in _FENCED
+        ]
+        if fenced and self.fence is not None and not await self.fence():
+            lost = {run.id for run in fenced}
+            self._slots.subtract(Counter(run.job_id for run in fenced))
+            await self._runs.withdraw_many(sorted(lost), now=self._clock(), message=LOST_LEADERSHIP)
+        else:
+            lost = set()
+        outcomes: list[StartedRun | FireTakenError | LeadershipLostError] = []
+        for request, run in zip(requests, recorded, strict=True):
+            if run is None:
+                outcomes.append(FireTakenError(request.spec.id, request.scheduled_at))
+            elif run.id in lost:
+                outcomes.append(
+                    LeadershipLostError(f"run {run.id} of {run.job_id} not started: this replica no longer leads")
+                )
+            else:
+                outcomes.append(self._launch(request, run))
+        return outcomes
+
+    def _launch(self, request: RunRequest, run: RunRecord) -> StartedRun:
+        finished: asyncio.Future[RunRecord] = asyncio.get_running_loop().create_future()
+        if run.status is RunStatus.SKIPPED:
+            finished.set_result(run)
+            self._events.publish(RunSkipped(run))
+            log.info("run %s of %s skipped: still running", run.id, run.job_id)
+            return StartedRun(run, finished)
         self._events.publish(RunStarted(run))
-        log.info("run %s of %s started (%s, attempt %s)", run.id, spec.id, request.trigger, request.attempt)
-        task = loop.create_task(self._carry_out(request, run, finished), name=f"run-{run.id}")
+        log.info("run %s of %s started (%s, attempt %s)", run.id, run.job_id, request.trigger, request.attempt)
+        task = asyncio.get_running_loop().create_task(self._carry_out(request, run, finished), name=f"run-{run.id}")
         self._tasks[run.id] = task
         return StartedRun(run, finished)
 
@@ -129,12 +178,12 @@ class Runner:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
 
-    async def _record(self, request: RunRequest, status: RunStatus, message: str | None) -> RunRecord:
-        return await self._runs.add(
+    @staticmethod
+    def _new_run(request: RunRequest, status: RunStatus, message: str | None) -> NewRun:
+        return NewRun(
             request.spec.id,
-            trigger=request.trigger,
-            status=status,
-            now=self._clock(),
+            request.trigger,
+            status,
             scheduled_at=request.scheduled_at,
             attempt=request.attempt,
             requested_by=request.requested_by,
@@ -153,6 +202,9 @@ class Runner:
         try:
             if self.dispatch is None:
                 outcome = await self._execute(spec, run.id)
+                # Let the other runs due now start before this one's end is recorded: a quick job must not
+                # hold back the rest of a burst behind its bookkeeping.
+                await asyncio.sleep(0)
                 lingering = outcome.still_running
                 prior_failures = await self._prior_failures(spec.id, outcome)
                 final = await self._record_outcome(run, outcome)

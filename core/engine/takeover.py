@@ -1,6 +1,6 @@
 """What a new leader owes beyond start-up: fire times the old leader moved past without recording.
 
-The old leader persists a job's next fire time before it records the run (engine._fire), so a leader killed
+The old leader persists a job's next fire time before it records the run (engine._fire_batch), so a leader killed
 or frozen in between leaves a fire with no row, and start-up's catch-up (which begins at the persisted next
 fire time) would never see it. Every fire that is handled gets a row (ran, skipped or missed; the unique index
 ux_runs_schedule_fire), so the first fire time after a job's latest row is the earliest one that may be owed:

@@ -98,6 +98,14 @@ class JobStore:
             row = await session.get(JobRow, job_id)
             return None if row is None else _stored(row)
 
+    async def get_many(self, job_ids: builtins.list[str]) -> dict[str, StoredJob]:
+        """The jobs among ``job_ids`` that exist, by id, in one query (the fires of one instant)."""
+        if not job_ids:
+            return {}
+        async with self._db.session() as session:
+            rows = await session.scalars(select(JobRow).where(JobRow.id.in_(job_ids)))
+            return {row.id: _stored(row) for row in rows}
+
     async def require(self, job_id: str) -> StoredJob:
         job = await self.get(job_id)
         if job is None:
