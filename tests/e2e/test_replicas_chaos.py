@@ -14,6 +14,7 @@ import pytest
 
 from tests.support.cluster import Cluster, audit_fires, fires_started_after, write_jobs
 from tests.support.databases import create_test_database, drop_test_database, postgres_reachable
+from tests.support.eventually import eventually
 
 pytestmark = [pytest.mark.postgres, pytest.mark.timeout(150)]
 
@@ -66,14 +67,11 @@ async def test_killed_and_frozen_leaders_neither_double_nor_lose_a_fire(cluster_
     assert "no longer leads" in bob.log.read_text() or "now standby" in bob.log.read_text()
 
 
-async def _until(ask, expected: str, timeout: float = 20) -> None:  # type: ignore[no-untyped-def]  # noqa: ASYNC109
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while loop.time() < deadline:
-        if await ask() == expected:
-            return
-        await asyncio.sleep(0.1)
-    raise TimeoutError(f"not {expected} within {timeout}s")
+async def _until(ask, expected: str) -> None:  # type: ignore[no-untyped-def]
+    async def reached() -> bool:
+        return bool(await ask() == expected)
+
+    await eventually(reached, within=20, every=0.1)
 
 
 async def test_a_rolling_restart_loses_no_fire(cluster_database: str, tmp_path: Path) -> None:
