@@ -5,15 +5,19 @@ that does not exist), and a URL shown to people has its password masked."""
 from __future__ import annotations
 
 import os
+import re
 import socket
 from pathlib import Path
+from typing import TYPE_CHECKING
+from urllib.parse import urlsplit
 
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
+if TYPE_CHECKING:
+    from sqlalchemy.engine import URL
 
 SUPPORTED = ("sqlite+aiosqlite", "postgresql+asyncpg")
 EXAMPLE = "sqlite+aiosqlite:///schedops.db"
 _POSTGRES_NAMES = {"postgres", "postgresql"}
+_DRIVER = re.compile(r"[\w+]+")  # SQLAlchemy's own rule for the part before ://
 
 
 class DatabaseUnavailable(Exception):
@@ -22,13 +26,14 @@ class DatabaseUnavailable(Exception):
 
 def url_problem(url: str) -> str | None:
     """What is wrong with ``url`` on its face (no I/O), as a line starting ``DATABASE_URL:``; None if nothing."""
+    # The standard library only: every command judges DATABASE_URL when it reads its settings, and importing
+    # SQLAlchemy here would cost commands that never open the database (``next``, ``--help``) a third of
+    # their start-up. What SQLAlchemy would still refuse is reported when connecting (connect_problem).
     if "://" not in url:
         return f"DATABASE_URL: {url!r} is not a URL; for a SQLite file write sqlite+aiosqlite:///{url}"
-    try:
-        parsed = make_url(url)
-    except ArgumentError:
+    driver = url.split("://", 1)[0]
+    if not _DRIVER.fullmatch(driver) or _bad_port(url):
         return f"DATABASE_URL: not a database URL (e.g. {EXAMPLE})"
-    driver = parsed.drivername
     if driver in SUPPORTED:
         return None
     backend = driver.split("+", 1)[0]
@@ -39,17 +44,33 @@ def url_problem(url: str) -> str | None:
     return f"DATABASE_URL: {backend} is not supported; use sqlite+aiosqlite:// or postgresql+asyncpg://"
 
 
+def _bad_port(url: str) -> bool:
+    try:
+        _ = urlsplit(url).port  # raises for a port that is not a number, or out of range
+    except ValueError:
+        return True
+    return False
+
+
+def _parsed(url: str) -> URL:
+    from sqlalchemy.engine import make_url  # only where the database is used anyway (see url_problem)
+
+    return make_url(url)
+
+
 def masked_url(url: str) -> str:
     """``url`` fit to print: its password replaced by ``***``."""
+    from sqlalchemy.exc import ArgumentError
+
     try:
-        return make_url(url).render_as_string(hide_password=True)
-    except ArgumentError:
+        return _parsed(url).render_as_string(hide_password=True)
+    except (ArgumentError, ValueError):
         return "(not a URL)"
 
 
 def sqlite_path(url: str) -> Path | None:
     """The file a SQLite URL names (None for PostgreSQL and for an in-memory SQLite database)."""
-    parsed = make_url(url)
+    parsed = _parsed(url)
     if parsed.get_backend_name() != "sqlite" or not parsed.database or parsed.database == ":memory:":
         return None
     return Path(parsed.database)
@@ -77,7 +98,7 @@ def sqlite_directory_problem(url: str) -> str | None:
 
 def connect_problem(error: BaseException, url: str) -> str:
     """One line for a failure to connect to or read ``url``, never the password and never a traceback."""
-    parsed = make_url(url)
+    parsed = _parsed(url)
     where = f"{parsed.host or 'localhost'}:{parsed.port or 5432}"
     cause = _root_cause(error)
     name = type(cause).__name__

@@ -7,12 +7,10 @@ import sys
 from typing import TYPE_CHECKING
 
 from core.config import Settings
-from core.jobs.export import export_jobs_yaml
 from core.storage.database import Database
 from core.storage.jobs_store import JobStore
 from core.storage.runs_store import RunStore
 from schedops.cli.database import with_database
-from schedops.cli.jobsfile import read_jobs_file
 from schedops.cli.runs_text import runs_table, when
 from schedops.cli.tables import jobs_table
 
@@ -27,6 +25,8 @@ REPLACES = (
 
 def execute(args: argparse.Namespace, settings: Settings) -> int:
     if args.jobs_command == "import":
+        from schedops.cli.jobsfile import read_jobs_file  # YAML only for the commands that read or write it
+
         specs = read_jobs_file(args.file, settings)  # refused before the database is touched
         from schedops.cli.operations import with_operations
 
@@ -50,11 +50,15 @@ async def _list(db: Database) -> int:
 
 
 async def _export(db: Database) -> int:
+    from core.jobs.export import export_jobs_yaml
+
     sys.stdout.write(export_jobs_yaml([job.spec for job in await JobStore(db).list()]))
     return 0
 
 
 async def _show(db: Database, job_id: str) -> int:
+    from core.jobs.export import export_jobs_yaml
+
     job = await JobStore(db).require(job_id)
     paused = f" by {job.paused_by} at {when(job.paused_at)}" if job.paused else ""
     print(f"state:        {job.state}{paused}")
