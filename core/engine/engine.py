@@ -1,6 +1,6 @@
 """The scheduling engine: keeps APScheduler in step with the jobs in the database and runs what is due.
 
-Lifecycle: ``await engine.start()`` (recover interrupted runs, catch up on missed fire times, schedule every
+Lifecycle: ``await engine.start()`` (recover runs left running, catch up on missed fire times, schedule every
 active job, resume owed retries), then job operations (the JobControl interface), then
 ``await engine.shutdown()``. Everything that decides on "now" uses the clock passed in.
 """
@@ -51,6 +51,19 @@ class _Fire:
     scheduled_at: datetime
     lateness: timedelta
     coalesced: tuple[datetime, ...] = ()
+
+
+def _request_of(run: RunRecord, spec: JobSpec) -> RunRequest:
+    """What an adopted run was started for, as far as its end needs it (its job's retry policy, its queue)."""
+    return RunRequest(
+        spec,
+        run.trigger,
+        scheduled_at=run.scheduled_at,
+        attempt=run.attempt,
+        retry_of=run.retry_of,
+        requested_by=run.requested_by,
+        fixit_plan_id=run.fixit_plan_id,
+    )
 
 
 class JobExistsError(ValueError):
@@ -112,9 +125,7 @@ class Engine:
     async def start(self) -> None:
         self._stopping = False
         now = self.clock()
-        for run in await self.runs.interrupt_running(now=now, message=INTERRUPTED_BY_CRASH):
-            log.warning("run %s of %s was interrupted by a previous shutdown or crash", run.id, run.job_id)
-            self.events.publish(RunFailed(run, final=True))
+        await self._recover_runs(now)
         # A few jobs at a time: a take-over with many jobs should not keep the schedule waiting one by one.
         gate = asyncio.Semaphore(_CATCHUP_CONCURRENCY)
 
@@ -129,8 +140,28 @@ class Engine:
         self._housekeeper = asyncio.get_running_loop().create_task(self._housekeeping())
         log.info("scheduler started with %d scheduled job(s)", len(self._timetable.scheduled_ids()))
 
+    async def _recover_runs(self, now: datetime) -> None:
+        """Runs a previous leader (a crashed process, or the old leader of a failover) left running. Executed in
+        that process (local mode), they died with it: marked interrupted. Dispatched to workers (celery mode),
+        their workers own them: each is adopted, followed until it ends and announced as if this process had
+        started it (a run whose worker fell silent is interrupted by the lost-worker rule, then retried)."""
+        if self._runner.dispatch is None:
+            for run in await self.runs.interrupt_running(now=now, message=INTERRUPTED_BY_CRASH):
+                log.warning("run %s of %s was interrupted by a previous shutdown or crash", run.id, run.job_id)
+                self.events.publish(RunFailed(run, final=True))
+            return
+        orphans = [run for run in await self.runs.running() if not self._runner.follows(run.id)]
+        jobs = await self.jobs.get_many(sorted({run.job_id for run in orphans}))
+        for run in orphans:
+            job = jobs.get(run.job_id)
+            self._runner.adopt(run, None if job is None else _request_of(run, job.spec))
+        if orphans:
+            log.info("following %d run(s) on workers that a previous leader dispatched", len(orphans))
+
     async def shutdown(self, grace: timedelta = timedelta(seconds=30)) -> None:
-        """Stop firing, let running jobs finish for up to ``grace``, then interrupt and record the rest."""
+        """Stop firing, let running jobs finish for up to ``grace``, then interrupt and record the rest. Runs on
+        workers (celery mode) are not waited for nor interrupted: their workers carry on, and the next leader
+        follows and announces them."""
         self._stopping = True
         self._timetable.stop()
         for handle in self._retry_timers.values():
@@ -143,10 +174,14 @@ class Engine:
         # claimed retry is lost and no run row is left without the task that runs it.
         if self._background:
             await asyncio.wait(list(self._background), timeout=5)
-        await self._runner.wait_all(grace.total_seconds())
-        leftover = self._runner.active_run_ids
-        if leftover:
-            log.warning("interrupting %d run(s) still going after %s", len(leftover), grace)
+        if self._runner.dispatch is None:
+            await self._runner.wait_all(grace.total_seconds())
+            leftover = self._runner.active_run_ids
+            if leftover:
+                log.warning("interrupting %d run(s) still going after %s", len(leftover), grace)
+        elif self._runner.active_run_ids:
+            count = len(self._runner.active_run_ids)
+            log.info("%d run(s) on workers carry on there; the next leader follows them", count)
         await self._runner.interrupt_all()
         with suppress(TimeoutError):
             await asyncio.wait_for(self.events.drain(), timeout=5)
@@ -154,7 +189,8 @@ class Engine:
 
     async def stand_down(self) -> None:
         """Stop firing at once (leadership lost): no timer, no retry, no housekeeping, and runs in progress
-        interrupted (the new leader retries them per policy). Job control and queries go on working."""
+        interrupted (the new leader retries them per policy), or, on workers, no longer followed (the new
+        leader adopts them). Job control and queries go on working."""
         self._timetable.stop()
         self._timetable = Timetable(self._on_fire)
         for handle in self._retry_timers.values():

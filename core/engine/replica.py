@@ -1,9 +1,9 @@
 """One schedops process among replicas on one database: it follows leadership (core.engine.leadership) and
 does what its role asks.
 
-- Leader: takes over as start-up does (runs left running are marked interrupted, fire times missed in the gap
-  run once within grace or are recorded missed, owed retries run), fires schedules, carries out run requests
-  from standbys, pings ``heartbeat_url`` every minute.
+- Leader: takes over as start-up does (runs left running are marked interrupted, or followed when they are
+  on workers; fire times missed in the gap run once within grace or are recorded missed; owed retries run),
+  fires schedules, carries out run requests from standbys, pings ``heartbeat_url`` every minute.
 - Standby: answers job control; a run asked for here is forwarded to the leader (core.engine.forwarding).
 - Both: follow job changes made elsewhere (NOTIFY, and a poll every second), and keep a row in ``replicas``
   with a heartbeat, for the sitrep.

@@ -167,12 +167,32 @@ class Runner:
         self._tasks[run.id] = task
         return StartedRun(run, finished)
 
+    def adopt(self, run: RunRecord, request: RunRequest | None) -> StartedRun:
+        """Follow ``run``, which a previous leader dispatched to workers, until it ends, then announce its end
+        as this process announces the runs it starts (alerts, retries per policy). ``request`` is what the run
+        was started for, None when its job was removed since (no retry follows). The run holds one of its
+        job's slots meanwhile, like any run in progress (max_instances)."""
+        if self.dispatch is None:
+            raise RuntimeError("only runs dispatched to workers outlive the process that started them")
+        self._slots[run.job_id] += 1
+        finished: asyncio.Future[RunRecord] = asyncio.get_running_loop().create_future()
+        log.info("run %s of %s adopted from a previous leader: following it", run.id, run.job_id)
+        task = asyncio.get_running_loop().create_task(
+            self._carry_out(request, run, finished, adopted=True), name=f"run-{run.id}"
+        )
+        self._tasks[run.id] = task
+        return StartedRun(run, finished)
+
+    def follows(self, run_id: int) -> bool:
+        return run_id in self._tasks
+
     async def wait_all(self, seconds: float) -> None:
         if self._tasks:
             await asyncio.wait(list(self._tasks.values()), timeout=seconds)
 
     async def interrupt_all(self) -> None:
-        """Cancel what is still running; each run is marked interrupted as it stops."""
+        """Stop every run in progress here: a run executing in this process is marked interrupted as it
+        stops; a run on a worker is only no longer followed (its worker owns it; the next leader adopts it)."""
         tasks = list(self._tasks.values())
         for task in tasks:
             task.cancel()
@@ -195,31 +215,44 @@ class Runner:
     def _overlap_message(self, spec: JobSpec, running: int) -> str:
         return f"skipped: {running} run(s) of this job still running (max_instances {spec.max_instances})"
 
-    async def _carry_out(self, request: RunRequest, run: RunRecord, finished: asyncio.Future[RunRecord]) -> None:
-        spec = request.spec
+    async def _carry_out(
+        self,
+        request: RunRequest | None,
+        run: RunRecord,
+        finished: asyncio.Future[RunRecord],
+        *,
+        adopted: bool = False,
+    ) -> None:
         final, prior_failures = run, 0
         lingering: asyncio.Future[Any] | None = None
         try:
-            if self.dispatch is None:
-                outcome = await self._execute(spec, run.id)
+            if self.dispatch is not None:
+                prior_failures = await self._runs.consecutive_failures(run.job_id)  # this run is still running
+                final = await self._dispatched(request, run, self.dispatch, adopted=adopted)
+            else:
+                assert request is not None  # only dispatched runs are adopted without one
+                outcome = await self._execute(request.spec, run.id)
                 # Let the other runs due now start before this one's end is recorded: a quick job must not
                 # hold back the rest of a burst behind its bookkeeping.
                 await asyncio.sleep(0)
                 lingering = outcome.still_running
-                prior_failures = await self._prior_failures(spec.id, outcome)
+                prior_failures = await self._prior_failures(run.job_id, outcome)
                 final = await self._record_outcome(run, outcome)
-            else:
-                prior_failures = await self._runs.consecutive_failures(spec.id)  # this run is still running
-                final = await self.dispatch.carry_out(spec, run)
         except Exception:
-            log.exception("the end of run %s of %s could not be recorded; the next start-up marks it", run.id, spec.id)
+            log.exception(
+                "the end of run %s of %s could not be recorded; the next start-up takes it up", run.id, run.job_id
+            )
         except asyncio.CancelledError:
+            if self.dispatch is not None:
+                # The worker owns the run: stopping here only stops following it (the next leader adopts it).
+                log.info("run %s of %s is no longer followed here; its worker carries on", run.id, run.job_id)
+                raise
             final = await self._interrupt(run)
             if final.status is RunStatus.INTERRUPTED:
                 self._events.publish(RunFailed(final, final=True))
             raise
         finally:
-            self._release_slot(spec.id, lingering)
+            self._release_slot(run.job_id, lingering)
             self._tasks.pop(run.id, None)
             if not finished.done():  # whatever happened, nobody waits on this run forever
                 finished.set_result(final)
@@ -229,6 +262,15 @@ class Runner:
             await self._announce(request, final, prior_failures)
         except Exception:
             log.exception("announcing the end of run %s failed", run.id)
+
+    @staticmethod
+    async def _dispatched(
+        request: RunRequest | None, run: RunRecord, dispatch: RunDispatch, *, adopted: bool
+    ) -> RunRecord:
+        if adopted:
+            return await dispatch.adopt(run, queue=request.spec.queue if request else None)
+        assert request is not None  # a run this process starts always has its request
+        return await dispatch.carry_out(request.spec, run)
 
     def _release_slot(self, job_id: str, lingering: asyncio.Future[Any] | None) -> None:
         if lingering is None or lingering.done():
@@ -272,7 +314,7 @@ class Runner:
             self._executors, spec, cancel_requested=lambda: self._runs.cancel_requested(run_id)
         )
 
-    async def _announce(self, request: RunRequest, run: RunRecord, prior_failures: int) -> None:
+    async def _announce(self, request: RunRequest | None, run: RunRecord, prior_failures: int) -> None:
         duration = f"{run.duration.total_seconds():.2f}s" if run.duration else "-"
         if run.status.is_failure:
             log.warning("run %s of %s %s in %s: %s", run.id, run.job_id, run.status, duration, failure_reason(run))
@@ -285,7 +327,7 @@ class Runner:
         elif run.status is RunStatus.SKIPPED:
             self._events.publish(RunSkipped(run))
         else:
-            retrying = await self.on_failure(request, run) if self.on_failure else False
+            retrying = await self.on_failure(request, run) if self.on_failure and request else False
             self._events.publish(RunFailed(run, final=not retrying))
 
 

@@ -19,5 +19,12 @@ def task_id_for(run_id: int) -> str:
 class RunDispatch(Protocol):
     async def carry_out(self, spec: JobSpec, run: RunRecord) -> RunRecord:
         """Hand the recorded, running ``run`` of ``spec`` to a worker and return its final row once a worker
-        has written it. Cancelling this stops waiting; it does not stop the worker."""
+        has written it. Cancelling this stops following; it does not stop the worker."""
+        ...
+
+    async def adopt(self, run: RunRecord, *, queue: str | None) -> RunRecord:
+        """Follow the running ``run`` a previous leader recorded (and perhaps sent) as ``carry_out`` follows
+        the runs it sends, and return its final row. A run no worker has claimed is sent again to ``queue``
+        under the same task id (only one delivery can claim it); ``queue`` is None when the run's job was
+        removed since, and such a run is ended as skipped, as a worker would end it."""
         ...

@@ -37,9 +37,7 @@ async def carry_out_claimed(
     run = await runs.get(run_id)
     stored = await jobs.get(run.job_id)
     if stored is None:
-        outcome = ExecutionResult.failure(
-            f"job {run.job_id} was removed before a worker could run it", ErrorClass.PERMANENT, status=RunStatus.SKIPPED
-        )
+        outcome = removed_job_result(run.job_id)
     else:
         log.info("run %s of %s claimed by %s", run_id, run.job_id, worker)
         outcome = await execute_cancellable(
@@ -50,9 +48,15 @@ async def carry_out_claimed(
     return ClaimOutcome.EXECUTED
 
 
+def removed_job_result(job_id: str) -> ExecutionResult:
+    return ExecutionResult.failure(
+        f"job {job_id} was removed before a worker could run it", ErrorClass.PERMANENT, status=RunStatus.SKIPPED
+    )
+
+
 async def _beat_and_ask(runs: RunStore, run_id: int, clock: Clock) -> str | None:
     """Every poll of a worker's run says it is alive (the leader's lost-worker bound rests on it) and asks
     whether someone cancelled it."""
     if not await runs.beat(run_id, now=clock()):
-        return ENDED_ELSEWHERE  # declared lost, or ended by a restarting leader: stop rather than run on
+        return ENDED_ELSEWHERE  # declared lost (or ended by a leader in local mode): stop, do not run on
     return await runs.cancel_requested(run_id)

@@ -1,16 +1,19 @@
-"""The leader's side: send a recorded run to its job's queue, then follow its row until a worker ends it."""
+"""The leader's side: send a recorded run to its job's queue, then follow its row until a worker ends it; or,
+after a restart or a failover, adopt a run a previous leader dispatched and follow it the same way."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from celery import Celery
 
 from core.clock import Clock, utc_now
 from core.execution.base import RUN_TASK_NAME, task_id_for
 from core.execution.cancel import cancelled_result
+from core.execution.claimed import removed_job_result
+from core.execution.following import LEADER_CLAIM, FollowStep, needs_sending, next_step
 from core.jobs.spec import JobSpec
 from core.runs import ErrorClass, ExecutionResult, RunRecord
 from core.storage.runs_store import RunStore
@@ -20,16 +23,10 @@ POLL_SECONDS = 0.25
 # A worker beats about every second for each run it executes (core.execution.cancel.CANCEL_POLL_SECONDS);
 # this many seconds of silence and its run is marked interrupted, then retried per the job's policy.
 LOST_AFTER = timedelta(seconds=15)
-LEADER_CLAIM = "leader (ended before a worker took it)"
+LEADER_STOPPED = "the leader stopped while ending this run before any worker took it"
 
 
 log = logging.getLogger(__name__)
-
-
-def _silent(heartbeat_at: datetime | None, since: datetime) -> bool:
-    if heartbeat_at is None:
-        return True
-    return (heartbeat_at if heartbeat_at.tzinfo else heartbeat_at.replace(tzinfo=since.tzinfo)) < since
 
 
 class CeleryDispatch:
@@ -51,36 +48,69 @@ class CeleryDispatch:
         self._poll = poll_seconds
 
     async def carry_out(self, spec: JobSpec, run: RunRecord) -> RunRecord:
-        try:
-            await asyncio.to_thread(self.send, run.id, spec.queue)
-        except Exception as error:  # kombu's errors vary by transport; none may leave the row running
-            return await self._unsent(run.id, error)
+        unsent = await self._send(run.id, spec.queue)
+        return unsent or await self._follow(run.id)
+
+    async def adopt(self, run: RunRecord, *, queue: str | None) -> RunRecord:
+        ended: RunRecord | None = None
+        if needs_sending(await self._runs.dispatch_state(run.id)):
+            if queue is None:
+                ended = await self._end_unclaimed(run.id, removed_job_result(run.job_id))
+            else:
+                log.info(
+                    "run %s of %s not claimed yet: sent again (one delivery only can claim it)", run.id, run.job_id
+                )
+                ended = await self._send(run.id, queue)
+        return ended or await self._follow(run.id)
+
+    async def _follow(self, run_id: int) -> RunRecord:
+        """Read the run's row until it ends, ending it here when no worker will (see core.execution.following)."""
         while True:
-            state = await self._runs.dispatch_state(run.id)
-            if state.status.is_finished:
-                return await self._runs.get(run.id)
-            if state.claimed_by is None and state.cancel_requested_by is not None:
-                await self._cancel_unclaimed(run.id, state.cancel_requested_by)
-            elif state.claimed_by is not None and _silent(state.heartbeat_at, self._clock() - self._lost_after):
-                await self._interrupt_lost(run.id, state.claimed_by)
+            state = await self._runs.dispatch_state(run_id)
+            step = next_step(state, now=self._clock(), lost_after=self._lost_after)
+            if step is FollowStep.ENDED:
+                return await self._runs.get(run_id)
+            if step is FollowStep.CANCEL_UNCLAIMED:
+                await self._cancel_unclaimed(run_id, state.cancel_requested_by or "?")
+            elif step is FollowStep.INTERRUPT_LOST:
+                await self._interrupt_lost(run_id, state.claimed_by or "?")
+            elif step is FollowStep.FINISH_LEADER_ENDING:
+                await self._finish_leader_ending(run_id, state.cancel_requested_by)
             await asyncio.sleep(self._poll)
 
-    async def _unsent(self, run_id: int, error: Exception) -> RunRecord:
-        log.warning("run %s could not be sent to the broker: %s", run_id, type(error).__name__)
-        message = f"could not send the run to the broker (SCHEDOPS_BROKER_URL): {type(error).__name__}"
-        if await self._runs.claim(run_id, worker=LEADER_CLAIM):
-            return await self._runs.finish(
-                run_id, ExecutionResult.failure(message, ErrorClass.TRANSIENT), now=self._clock()
-            )
-        return await self._runs.get(run_id)
+    async def _send(self, run_id: int, queue: str) -> RunRecord | None:
+        """Publish the run's message: None once sent, or the run's final row when the broker refused it."""
+        try:
+            await asyncio.to_thread(self.send, run_id, queue)
+        except Exception as error:  # kombu's errors vary by transport; none may leave the row running
+            log.warning("run %s could not be sent to the broker: %s", run_id, type(error).__name__)
+            message = f"could not send the run to the broker (SCHEDOPS_BROKER_URL): {type(error).__name__}"
+            # None when a worker took it after all (the message got through): then it is followed like any other.
+            return await self._end_unclaimed(run_id, ExecutionResult.failure(message, ErrorClass.TRANSIENT))
+        return None
+
+    async def _end_unclaimed(self, run_id: int, outcome: ExecutionResult) -> RunRecord | None:
+        """End a run no worker took: the leader claims it like a worker would (so no delivery of its message
+        can start it afterwards), then writes ``outcome``. None when a worker took it first."""
+        if not await self._runs.claim(run_id, worker=LEADER_CLAIM):
+            return None
+        return await self._runs.finish(run_id, outcome, now=self._clock(), claimed_by=LEADER_CLAIM)
 
     async def _cancel_unclaimed(self, run_id: int, actor: str) -> None:
-        """A run cancelled before any worker took it is ended here: the leader claims it like a worker would
-        (so no worker can start it afterwards) and its message is revoked."""
-        if not await self._runs.claim(run_id, worker=LEADER_CLAIM):
+        """A run cancelled before any worker took it is ended here, and its message revoked."""
+        if await self._end_unclaimed(run_id, cancelled_result(actor)) is None:
             return  # a worker took it meanwhile and stops it itself
-        await self._runs.finish(run_id, cancelled_result(actor), now=self._clock())
         await asyncio.to_thread(self._app.control.revoke, task_id_for(run_id))
+
+    async def _finish_leader_ending(self, run_id: int, cancelled_by: str | None) -> None:
+        """A previous leader claimed the run to end it (cancelled, or refused by the broker) and stopped before
+        writing the end: write it now (a cancelled run is never retried, a refused one is, per policy)."""
+        outcome = (
+            cancelled_result(cancelled_by)
+            if cancelled_by is not None
+            else ExecutionResult.failure(LEADER_STOPPED, ErrorClass.TRANSIENT)
+        )
+        await self._runs.finish(run_id, outcome, now=self._clock(), claimed_by=LEADER_CLAIM)
 
     async def _interrupt_lost(self, run_id: int, worker: str) -> None:
         now = self._clock()
