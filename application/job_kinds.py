@@ -1,5 +1,9 @@
-"""Which job kinds each front door may define: code-running kinds (shell, python) only from the server itself
-(jobs file, CLI) unless SCHEDOPS_ALLOW_SHELL_FROM_SLACK lets the chat and API doors define them too."""
+"""Which job kinds each front door may define: code-running kinds (shell, python, celery) only from the server
+itself (jobs file, CLI) unless SCHEDOPS_ALLOW_SHELL_FROM_SLACK lets the chat and API doors define them too.
+
+A celery job runs nothing on the schedops host, but it calls any task of the team's app with any arguments
+(as a python job calls any function), and its broker URL points schedops' connections at any host: in a
+member's hands that is remote code execution on the team's workers, so it is a code-running kind."""
 
 from __future__ import annotations
 
@@ -10,11 +14,15 @@ from core.jobs.spec import JobSpec
 from core.runs import RunTrigger
 from core.storage.jobs_store import StoredJob
 
-CODE_KINDS = frozenset({"shell", "python"})
+CODE_KINDS = frozenset({"shell", "python", "celery"})
 
 CODE_OFF = (
     "{kind} jobs run code on the schedops host, so they can't be added or changed from Slack "
     "(SCHEDOPS_ALLOW_SHELL_FROM_SLACK is off)"
+)
+CELERY_OFF = (
+    "Celery jobs run any task of your Celery app with any arguments, so they can't be added or changed from "
+    "Slack (SCHEDOPS_ALLOW_SHELL_FROM_SLACK is off)"
 )
 
 
@@ -25,7 +33,7 @@ def code_kinds_allowed(settings: Settings) -> bool:
 def refused_kind(kind: str, settings: Settings) -> str | None:
     """Why a job of ``kind`` may not be defined from a remote door (Slack, the API), or None when it may."""
     if kind in CODE_KINDS and not code_kinds_allowed(settings):
-        return CODE_OFF.format(kind=kind.capitalize())
+        return CELERY_OFF if kind == "celery" else CODE_OFF.format(kind=kind.capitalize())
     return None
 
 

@@ -12,7 +12,7 @@ from core.engine import Engine
 from core.engine.replica import Replica
 from core.events import EventBus
 from core.execution.base import RunDispatch
-from core.executors.defaults import DefaultExecutors, default_executors
+from core.executors.defaults import DefaultExecutors, executors_for
 from core.storage.database import Database
 
 
@@ -33,7 +33,7 @@ class Services:
     def build(cls, settings: Settings) -> Services:
         db = Database(settings.database_url.get_secret_value())
         events = EventBus()
-        executors = default_executors(job_env=settings.job_env)
+        executors = executors_for(settings)
         engine = Engine(
             db,
             dispatch=_dispatch(settings, db),

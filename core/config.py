@@ -21,6 +21,7 @@ from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_va
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from core.durations import MAX_DURATION, DurationError, parse_duration
+from core.jobs.celery_urls import BROKER_SCHEMES, broker_url_problem, result_backend_problem
 from core.jobs.timezones import timezone_problem
 from core.storage.database_url import url_problem
 from core.webhooks.endpoints import WebhookEndpoint, parse_webhooks
@@ -33,9 +34,9 @@ SECRET_VARIABLES = (
     "DATABASE_URL",
     "SCHEDOPS_WEBHOOKS",
     "SCHEDOPS_BROKER_URL",
+    "SCHEDOPS_CELERY_BROKER_URL",
+    "SCHEDOPS_CELERY_RESULT_BACKEND",
 )
-# The Celery brokers a worker may be reached through (kombu transport names).
-BROKER_SCHEMES = ("redis", "rediss", "amqp", "amqps")
 
 
 MIN_SECRET_BYTES = 32
@@ -121,6 +122,10 @@ class Settings(BaseSettings):
     # Where runs execute: in this process (local), or on `schedops worker` processes through a Celery broker.
     execution: Literal["local", "celery"] = Field("local", alias="SCHEDOPS_EXECUTION")
     broker_url: SecretStr | None = Field(None, alias="SCHEDOPS_BROKER_URL")  # may carry a password
+    # The team's own Celery app, for `kind: celery` jobs that name no broker or result backend of their own:
+    # not SCHEDOPS_BROKER_URL, which is schedops' own broker and may well be another one.
+    celery_broker_url: SecretStr | None = Field(None, alias="SCHEDOPS_CELERY_BROKER_URL")
+    celery_result_backend: SecretStr | None = Field(None, alias="SCHEDOPS_CELERY_RESULT_BACKEND")
 
     @classmethod
     def settings_customise_sources(
@@ -245,7 +250,32 @@ class Settings(BaseSettings):
             raise ValueError("expected a redis://host[:port][/db] or amqp://user:password@host[:port][/vhost] URL")
         return value
 
-    @field_validator("slack_bot_token", "slack_app_token", "signing_secret", "webhooks", "broker_url", mode="before")
+    @field_validator("celery_broker_url")
+    @classmethod
+    def _celery_broker_url(cls, value: SecretStr | None) -> SecretStr | None:
+        problem = None if value is None else broker_url_problem(value.get_secret_value())
+        if problem is not None:
+            raise ValueError(problem)
+        return value
+
+    @field_validator("celery_result_backend")
+    @classmethod
+    def _celery_result_backend(cls, value: SecretStr | None) -> SecretStr | None:
+        problem = None if value is None else result_backend_problem(value.get_secret_value())
+        if problem is not None:
+            raise ValueError(problem)
+        return value
+
+    @field_validator(
+        "slack_bot_token",
+        "slack_app_token",
+        "signing_secret",
+        "webhooks",
+        "broker_url",
+        "celery_broker_url",
+        "celery_result_backend",
+        mode="before",
+    )
     @classmethod
     def _empty_secret(cls, value: Any) -> Any:
         return None if value == "" else value

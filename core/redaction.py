@@ -1,6 +1,6 @@
 """Job definitions as they may be shown to people in chat: values that tend to hold credentials (environment
-and header values, request bodies, python kwargs, URL user names, passwords and query strings, and the path
-of URLs whose path is itself the secret, such as Slack incoming webhooks) are hidden.
+and header values, request bodies, python kwargs, celery args and kwargs, URL user names, passwords and query
+strings, and the path of URLs whose path is itself the secret, such as Slack incoming webhooks) are hidden.
 
 Nothing here raises: a definition stored before URLs were fully validated must still be shown.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from core.jobs.spec import HttpJob, JobSpec, PythonJob, ShellJob, job_to_data
+from core.jobs.spec import CeleryJob, HttpJob, JobSpec, PythonJob, ShellJob, job_to_data
 
 HIDDEN = "[hidden]"
 INVALID_URL = "[invalid URL]"
@@ -55,6 +55,8 @@ def redacted_job_data(spec: JobSpec) -> dict[str, Any]:
         data["env"] = dict.fromkeys(spec.env, HIDDEN)
     if isinstance(spec, PythonJob) and spec.kwargs:
         data["kwargs"] = dict.fromkeys(spec.kwargs, HIDDEN)
+    if isinstance(spec, CeleryJob):
+        data.update(_redacted_celery(spec))
     if isinstance(spec, HttpJob):
         data["url"] = redacted_url(spec.url)
         if spec.headers:
@@ -64,24 +66,44 @@ def redacted_job_data(spec: JobSpec) -> dict[str, Any]:
     return data
 
 
+def _redacted_celery(spec: CeleryJob) -> dict[str, Any]:
+    # A task's arguments are the python kwargs of another process: as likely to carry a token.
+    hidden: dict[str, Any] = {}
+    if spec.args:
+        hidden["args"] = [HIDDEN] * len(spec.args)
+    if spec.kwargs:
+        hidden["kwargs"] = dict.fromkeys(spec.kwargs, HIDDEN)
+    for field in ("broker", "result_backend"):
+        url = getattr(spec, field)
+        if url is not None:
+            hidden[field] = redacted_url(url)
+    return hidden
+
+
 # Shorter values ("1", "yes") are not credentials, and masking them would garble every line of output.
 MIN_SECRET_LENGTH = 4
 
 
 def secret_values(spec: JobSpec) -> list[str]:
-    """The values of ``spec`` that may be credentials, longest first: environment, header, body and kwargs
-    values, the URL's user name, password and query values, and the path of a secret-bearing URL."""
+    """The values of ``spec`` that may be credentials, longest first: environment, header, body, args and
+    kwargs values, the user name, password and query values of its URLs (a celery job's broker and result
+    backend included), and the path of a secret-bearing URL."""
     values: list[str] = []
     if isinstance(spec, ShellJob):
         values += spec.env.values()
     if isinstance(spec, PythonJob):
         values += _leaves(spec.kwargs)
+    if isinstance(spec, CeleryJob):
+        values += _leaves(spec.args) + _leaves(spec.kwargs)
+        # A broker's user name ("guest", the app's name) is no credential, and masking it would garble output.
+        brokers = (spec.broker, spec.result_backend)
+        values += [secret for url in brokers if url for secret in url_secrets(url, user=False)]
     if isinstance(spec, HttpJob):
         for value in spec.headers.values():
             values.append(value)
             values += value.split()[1:]  # the token of "Bearer <token>"
         values += _leaves(spec.body)
-        values += _url_secrets(spec.url)
+        values += url_secrets(spec.url)
     unique = {value for value in values if len(value) >= MIN_SECRET_LENGTH}
     return sorted(unique, key=len, reverse=True)
 
@@ -116,10 +138,12 @@ def _leaves(value: Any) -> list[str]:
     return [str(value)]
 
 
-def _url_secrets(url: str) -> list[str]:
+def url_secrets(url: str, *, user: bool = True) -> list[str]:
+    """The parts of ``url`` that may be credentials (user name unless ``user`` is False, password, query
+    values, a secret path), each also in its percent-decoded form."""
     try:
         parts = urlsplit(url)
-        values = [parts.username or "", parts.password or ""]
+        values = [(parts.username or "") if user else "", parts.password or ""]
         values += [pair.partition("=")[2] for pair in parts.query.split("&")]
         if secret_path(parts.hostname or ""):
             values.append(parts.path)

@@ -14,7 +14,7 @@ from core.jobs.jobsfile import JOB_CLASSES
 ERROR_LIMIT = 150
 ID_RULE = "1 to 64 characters of a-z, 0-9, _ . or -, starting with a letter or digit"
 # The one "what to run" input holds a different field for each kind.
-WHAT_FIELD = {"shell": "command", "http": "url", "python": "target", "digest": "channel"}
+WHAT_FIELD = {"shell": "command", "http": "url", "python": "target", "celery": "task", "digest": "channel"}
 _FIELD_BLOCKS = {
     "id": ids.FORM_ID,
     "name": ids.FORM_NAME,

@@ -13,6 +13,7 @@ import shlex
 from dataclasses import dataclass
 from typing import Any
 
+from application.job_kinds import CODE_KINDS
 from bot import ids
 from bot.views import blocks
 from bot.views.common import truncate
@@ -26,12 +27,11 @@ from core.redaction import redacted_url
 __all__ = ["ERROR_LIMIT", "FormMetadata", "form_errors", "job_form_modal", "read_form_metadata", "read_job_form"]
 
 INPUT_LIMIT = 3000
-# Kinds that run code on the schedops host: a Slack account must not become a remote shell by default.
-CODE_KINDS = frozenset({"shell", "python"})
 _KIND_LABELS = {
     "shell": "Shell command",
     "http": "HTTP request",
     "python": "Python function",
+    "celery": "Celery task of your app",
     "digest": "Sitrep digest to a channel",
 }
 _SCHEDULE_LABELS = {"cron": "Cron expression", "interval": "Every (interval)", "at": "Once, at a time"}
@@ -76,7 +76,7 @@ def job_form_modal(*, existing: JobSpec | None, allow_shell: bool, private_metad
             "What to run",
             _what(existing),
             hint="Shell: a command line (run with sh -c) · HTTP: the URL to call · Python: module:function · "
-            "Digest: the channel to post to",
+            "Celery: the task name (app.tasks.sync) · Digest: the channel to post to",
         ),
         _select(ids.FORM_SCHEDULE_KIND, "Schedule", _SCHEDULE_LABELS, _schedule_kind(existing)),
         _text_input(
@@ -161,7 +161,8 @@ def _select(block_id: str, label: str, choices: dict[str, str], initial: str | N
 
 
 def _kind_select(existing: JobSpec | None, allow_shell: bool) -> blocks.Block:
-    # Without SCHEDOPS_ALLOW_SHELL_FROM_SLACK, kinds that run code (shell, python) are not offered.
+    # Without SCHEDOPS_ALLOW_SHELL_FROM_SLACK, kinds that run code (shell, python, celery) are not offered: a
+    # Slack account must not become a remote shell by default.
     kinds = {kind: label for kind, label in _KIND_LABELS.items() if kind not in CODE_KINDS or allow_shell}
     return _select(ids.FORM_KIND, "Kind", kinds, existing.kind if existing else None)
 

@@ -6,7 +6,6 @@ import asyncio
 import contextlib
 import importlib
 import inspect
-import json
 import threading
 import traceback
 from collections.abc import Callable, Mapping
@@ -14,11 +13,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.durations import format_duration
+from core.executors.results import REPR_MAX_CHARS, RESULT_MAX_CHARS, keepable
 from core.jobs.spec import JobSpec, PythonJob
 from core.runs import ErrorClass, ExecutionResult, RunStatus, tail_text
 
-RESULT_MAX_CHARS = 64 * 1024
-REPR_MAX_CHARS = 2000
+__all__ = ["REPR_MAX_CHARS", "RESULT_MAX_CHARS", "PythonExecutor"]
+
 _MESSAGE_MAX_CHARS = 1000
 
 
@@ -63,7 +63,7 @@ class PythonExecutor:
             )
         except (Exception, SystemExit) as error:
             return _crashed(error)
-        return ExecutionResult(status=RunStatus.SUCCEEDED, result=_keepable(value))
+        return ExecutionResult(status=RunStatus.SUCCEEDED, result=keepable(value))
 
 
 def _resolve(target: str) -> Callable[..., Any] | ExecutionResult:
@@ -138,21 +138,3 @@ def _summary(error: BaseException) -> str:
 
 def _traceback(error: BaseException) -> str:
     return tail_text("".join(traceback.format_exception(error)))
-
-
-def _keepable(value: Any) -> Any:
-    try:
-        text = json.dumps(value, allow_nan=False)
-    except (TypeError, ValueError, RecursionError):
-        return _bounded_repr(value)
-    if len(text) > RESULT_MAX_CHARS:
-        return text[: RESULT_MAX_CHARS - 1] + "…"
-    return json.loads(text)
-
-
-def _bounded_repr(value: Any) -> str:
-    try:
-        text = repr(value)
-    except Exception:
-        text = f"<{type(value).__name__} object (repr failed)>"
-    return text if len(text) <= REPR_MAX_CHARS else text[: REPR_MAX_CHARS - 1] + "…"

@@ -12,11 +12,11 @@ import json
 from typing import Any
 from urllib.parse import urlsplit
 
-from core.jobs.spec import HttpJob, JobSpec, ShellJob, job_to_data, parse_job
+from core.jobs.spec import CeleryJob, HttpJob, JobSpec, ShellJob, job_to_data, parse_job
 from core.redaction import HIDDEN, redacted_job_data
 
 # The values an approver never sees (core.redaction), per kind: they belong to the target they were set for.
-HIDDEN_FIELDS = {"shell": ("env",), "http": ("headers", "body")}
+HIDDEN_FIELDS = {"shell": ("env",), "http": ("headers", "body"), "celery": ("args", "kwargs")}
 _DIFF_LIMIT = 120
 DEFAULT = "(default)"
 _VALUE_LIMIT = 80
@@ -30,9 +30,12 @@ def version_of(spec: JobSpec) -> str:
 
 def retargeted(before: JobSpec, after: JobSpec) -> bool:
     """Whether ``after`` points the job somewhere new: an HTTP job at another origin (scheme, host, port),
-    or a shell job running another command."""
+    a shell job running another command, or a celery job sending another task or to another broker."""
     if isinstance(before, HttpJob) and isinstance(after, HttpJob):
         return _origin(before.url) != _origin(after.url)
+    if isinstance(before, CeleryJob) and isinstance(after, CeleryJob):
+        brokers = (before.broker, after.broker)
+        return before.task != after.task or _origin(brokers[0] or "") != _origin(brokers[1] or "")
     if isinstance(before, ShellJob) and isinstance(after, ShellJob):
         return before.command != after.command
     return False

@@ -21,7 +21,16 @@ from cron_descriptor import (  # type: ignore[import-untyped]
 
 from core.durations import format_duration, spelled_out
 from core.jobs.cron import expand_nickname
-from core.jobs.spec import CronSchedule, DigestJob, HttpJob, IntervalSchedule, JobSpec, PythonJob, ShellJob
+from core.jobs.spec import (
+    CeleryJob,
+    CronSchedule,
+    DigestJob,
+    HttpJob,
+    IntervalSchedule,
+    JobSpec,
+    PythonJob,
+    ShellJob,
+)
 from core.redaction import redacted_url
 
 
@@ -100,6 +109,8 @@ def _action(spec: JobSpec) -> str:
     if isinstance(spec, PythonJob):
         arguments = f" with {', '.join(sorted(spec.kwargs))}" if spec.kwargs else ""
         return f"Calls the Python function {spec.target}{arguments}."
+    if isinstance(spec, CeleryJob):
+        return _celery(spec)
     assert isinstance(spec, DigestJob)
     when = " when health is not healthy" if spec.only_when_unhealthy else ""
     return f"Posts the sitrep of the last {spelled_out(spec.window)} to {spec.channel}{when}."
@@ -115,3 +126,18 @@ def _shell(spec: ShellJob) -> str:
     if spec.env:
         text += f", setting {', '.join(sorted(spec.env))}"
     return text + "."
+
+
+def _celery(spec: CeleryJob) -> str:
+    queue = f"the {spec.task_queue} queue" if spec.task_queue else "its app's default queue"
+    broker = redacted_url(spec.broker) if spec.broker else "SCHEDOPS_CELERY_BROKER_URL"
+    text = f"Sends the Celery task {spec.task} to {queue} through {broker}"
+    if spec.args:
+        text += f", with {len(spec.args)} positional argument" + ("s" if len(spec.args) > 1 else "")
+    if spec.kwargs:
+        text += f", with {', '.join(sorted(spec.kwargs))}"
+    if not spec.wait_for_result:
+        return text + "; the run succeeds once the task is sent."
+    if spec.result_backend:
+        return text + f", and follows its result in {redacted_url(spec.result_backend)}."
+    return text + ", and follows its result in SCHEDOPS_CELERY_RESULT_BACKEND (without one, succeeds once sent)."

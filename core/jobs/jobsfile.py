@@ -19,6 +19,7 @@ from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
 from core.jobs.spec import (
+    CeleryJob,
     CronSchedule,
     DigestJob,
     HttpJob,
@@ -31,13 +32,14 @@ from core.jobs.spec import (
     parse_job,
 )
 
-JOB_CLASSES: dict[str, type[ShellJob | HttpJob | PythonJob | DigestJob]] = {
+JOB_CLASSES: dict[str, type[ShellJob | HttpJob | PythonJob | CeleryJob | DigestJob]] = {
     "shell": ShellJob,
     "http": HttpJob,
     "python": PythonJob,
+    "celery": CeleryJob,
     "digest": DigestJob,
 }
-_KINDS_HINT = "use shell, http, python or digest"
+_KINDS_HINT = "use shell, http, python, celery or digest"
 _SCHEDULE_KEYS = ("cron", "interval", "at")
 _SCHEDULE_ONLY = {"timezone", "jitter", "cron", "interval", "at"}  # at job level: meant inside schedule
 # Pydantic puts the chosen (or tried) union member into an error's location; these are not field names.
@@ -291,6 +293,9 @@ def _unknown_field(parts: list[int | str], entry: Mapping[str, Any]) -> str:
         known: list[str] = list(job_class.model_fields)
     else:
         known = _NESTED_FIELDS.get(str(parent[0]), []) if len(parent) == 1 else []
+    if kind == "celery" and not parent and "queue" in name.lower():
+        # difflib would say 'queue', which every job has for schedops' own workers: the app's is task_queue.
+        return "unknown field (did you mean 'task_queue', the queue of your Celery app?)"
     close = difflib.get_close_matches(name, known, n=1)
     return f"unknown field (did you mean {close[0]!r}?)" if close else "unknown field"
 

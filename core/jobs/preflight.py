@@ -10,7 +10,7 @@ import shutil
 from collections.abc import Iterable
 from datetime import datetime
 
-from core.jobs.spec import JobSpec, OnceSchedule, ShellJob
+from core.jobs.spec import CeleryJob, JobSpec, OnceSchedule, ShellJob
 
 # Words a shell runs itself: no program to look for.
 _SHELL_WORDS = frozenset(
@@ -59,12 +59,28 @@ _SHELL_WORDS = frozenset(
 )
 
 
-def preflight_warnings(specs: Iterable[JobSpec], *, now: datetime) -> list[str]:
-    """One line per problem, each naming the job."""
+def preflight_warnings(specs: Iterable[JobSpec], *, now: datetime, celery_broker: bool = True) -> list[str]:
+    """One line per problem, each naming the job. ``celery_broker``: whether SCHEDOPS_CELERY_BROKER_URL is
+    set, for celery jobs that name no broker of their own."""
     warnings: list[str] = []
     for spec in specs:
-        warnings += [f"job {spec.id!r}: {problem}" for problem in _problems(spec, now)]
+        problems = _problems(spec, now)
+        if isinstance(spec, CeleryJob):
+            problems += _celery_problems(spec, celery_broker)
+        warnings += [f"job {spec.id!r}: {problem}" for problem in problems]
     return warnings
+
+
+def _celery_problems(spec: CeleryJob, celery_broker: bool) -> list[str]:
+    problems = []
+    if spec.broker is None and not celery_broker:
+        problems.append("broker: none given and SCHEDOPS_CELERY_BROKER_URL is not set: its runs will fail")
+    if "queue" in spec.model_fields_set and spec.task_queue is None:
+        problems.append(
+            f"queue: {spec.queue!r} names the schedops workers that send the task (SCHEDOPS_EXECUTION=celery); "
+            "the task itself goes to task_queue (default: celery)"
+        )
+    return problems
 
 
 def _problems(spec: JobSpec, now: datetime) -> list[str]:

@@ -25,6 +25,7 @@ from pydantic import (
 )
 
 from core.durations import A_DAY, A_YEAR, DurationError, format_duration, parse_duration
+from core.jobs.celery_urls import broker_url_problem, result_backend_problem
 from core.jobs.cron import NEVER_FIRES, CronError, check_fires, parse_cron
 from core.jobs.hints import crontab_line_hint
 from core.jobs.timezones import timezone_problem
@@ -53,6 +54,8 @@ JOB_ID_PATTERN = r"^[a-z0-9][a-z0-9_.-]{0,63}$"
 QUEUE_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$"
 SLACK_USER_PATTERN = re.compile(r"^[UW][A-Z0-9]{2,31}$")
 _TARGET = re.compile(r"^[A-Za-z_][\w.]*:[A-Za-z_]\w*$")
+# A Celery task's registered name: dotted identifiers, as Celery names tasks after their module and function.
+CELERY_TASK_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$"
 
 
 def check_timezone(value: str) -> str:
@@ -282,6 +285,47 @@ class PythonJob(_JobBase):
         return value
 
 
+class CeleryJob(_JobBase):
+    """Send a task of your own Celery app by name, with ``args`` and ``kwargs``, to ``task_queue``; with a
+    result backend, follow it to SUCCESS or FAILURE."""
+
+    kind: Literal["celery"]
+    task: str = Field(max_length=200)
+    args: list[Any] = Field(default_factory=list)
+    kwargs: dict[str, Any] = Field(default_factory=dict)
+    # The queue of the team's app (None: Celery's default, "celery"). Not ``queue``: every job has that one,
+    # naming the `schedops worker` processes that carry the run out under SCHEDOPS_EXECUTION=celery.
+    task_queue: str | None = Field(None, pattern=QUEUE_PATTERN)
+    broker: str | None = None  # None: SCHEDOPS_CELERY_BROKER_URL
+    result_backend: str | None = None  # None: SCHEDOPS_CELERY_RESULT_BACKEND
+    # False: the run succeeds once the task is sent, even with a result backend (a task that ignores its
+    # result would otherwise stay PENDING until the timeout).
+    wait_for_result: bool = True
+
+    @field_validator("task")
+    @classmethod
+    def _task_name(cls, value: str) -> str:
+        if not re.fullmatch(CELERY_TASK_PATTERN, value):
+            raise ValueError(f"task must be a registered task name such as app.tasks.sync, got {value!r}")
+        return value
+
+    @field_validator("broker")
+    @classmethod
+    def _broker(cls, value: str | None) -> str | None:
+        problem = None if value is None else broker_url_problem(value)
+        if problem is not None:
+            raise ValueError(problem)
+        return value
+
+    @field_validator("result_backend")
+    @classmethod
+    def _result_backend(cls, value: str | None) -> str | None:
+        problem = None if value is None else result_backend_problem(value)
+        if problem is not None:
+            raise ValueError(problem)
+        return value
+
+
 class DigestJob(_JobBase):
     """Post the sitrep to a Slack channel (carried out by the bot)."""
 
@@ -291,8 +335,8 @@ class DigestJob(_JobBase):
     window: Window = timedelta(hours=24)
 
 
-JobSpec = Annotated[ShellJob | HttpJob | PythonJob | DigestJob, Field(discriminator="kind")]
-JobKind = Literal["shell", "http", "python", "digest"]
+JobSpec = Annotated[ShellJob | HttpJob | PythonJob | CeleryJob | DigestJob, Field(discriminator="kind")]
+JobKind = Literal["shell", "http", "python", "celery", "digest"]
 JOB_SPEC: TypeAdapter[JobSpec] = TypeAdapter(JobSpec)
 
 

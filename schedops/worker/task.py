@@ -8,7 +8,7 @@ import asyncio
 from core.clock import utc_now
 from core.config import settings_from_process
 from core.execution.claimed import carry_out_claimed
-from core.executors.defaults import default_executors
+from core.executors.defaults import executors_for
 from core.storage.database import Database
 from core.storage.jobs_store import JobStore
 from core.storage.runs_store import RunStore
@@ -21,7 +21,7 @@ def execute_run(run_id: int, *, worker: str) -> str:
 async def _execute(run_id: int, worker: str) -> str:
     settings = settings_from_process()
     db = Database(settings.database_url.get_secret_value())
-    executors = default_executors(job_env=settings.job_env)
+    executors = executors_for(settings)
     try:
         outcome = await carry_out_claimed(
             run_id, runs=RunStore(db), jobs=JobStore(db), executors=executors, worker=worker, clock=utc_now

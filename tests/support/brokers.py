@@ -19,6 +19,8 @@ BROKERS = {
     "redis": ("redis://127.0.0.1:6379/11", 6379),
     "rabbitmq": ("amqp://guest:guest@127.0.0.1:5672//", 5672),
 }
+# Where the team's Celery app of the `kind: celery` tests keeps its results, whichever its broker.
+RESULT_BACKEND = "redis://127.0.0.1:6379/12"
 
 
 def reachable(port: int) -> bool:
@@ -74,6 +76,43 @@ def schedops_worker(
     for queue in queues:
         argv += ["--queue", queue]
     log = workdir / f"{name}.log"
+    with log.open("wb") as sink:
+        process = subprocess.Popen(
+            argv, cwd=workdir, env=env, stdout=sink, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    try:
+        yield WorkerProcess(process, log, hostname)
+    finally:
+        _stop(process)
+
+
+@contextmanager
+def team_celery_worker(
+    *, broker_url: str, result_backend: str, queue: str, workdir: Path, concurrency: int = 1
+) -> Iterator[WorkerProcess]:
+    """A plain `celery worker` of the team's app (tests/support/team_celery_app.py, not schedops') consuming
+    ``queue``: the prefork pool (Celery's default, so a revoke with terminate=True can stop a running task)
+    with ``concurrency`` children. Stopped (its process group killed) on exit."""
+    hostname = f"team-{uuid.uuid4().hex[:6]}@test"
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": os.environ.get("HOME", str(workdir)),
+        "PYTHONPATH": str(REPO),
+        "TEAM_BROKER_URL": broker_url,
+        "TEAM_RESULT_BACKEND": result_backend,
+    }
+    argv = [sys.executable, "-m", "celery", "-A", "tests.support.team_celery_app", "worker", "--loglevel", "INFO"]
+    argv += [
+        "--queues",
+        queue,
+        "--concurrency",
+        str(concurrency),
+        "--hostname",
+        hostname,
+        "--without-gossip",
+        "--without-mingle",
+    ]
+    log = workdir / "team-worker.log"
     with log.open("wb") as sink:
         process = subprocess.Popen(
             argv, cwd=workdir, env=env, stdout=sink, stderr=subprocess.STDOUT, start_new_session=True

@@ -30,6 +30,6 @@ def execute(args: argparse.Namespace, settings: Settings) -> int:
         print("no jobs file (set SCHEDOPS_JOBS_FILE or create jobs.yml)")
         return 0
     print(f"{path}: {len(specs)} job(s) valid")
-    for warning in preflight_warnings(specs, now=utc_now()):
+    for warning in preflight_warnings(specs, now=utc_now(), celery_broker=settings.celery_broker_url is not None):
         print(f"warning: {path}: {warning}", file=sys.stderr)
     return 0

@@ -59,6 +59,15 @@ SPECS: dict[str, dict[str, Any]] = {
         "kwargs": {"days": 7},
         "schedule": {"at": "2026-12-01T09:00:00Z"},
     },
+    "celery": {
+        "kind": "celery",
+        "task": "app.tasks.sync",
+        "args": ["acme"],
+        "kwargs": {"full": True},
+        "task_queue": "sync",
+        "broker": "amqp://team:pw@broker:5672//",
+        "schedule": {"interval": "1h"},
+    },
     "digest": {"kind": "digest", "channel": "C0OPS", "window": "12h", "schedule": {"cron": "@daily"}},
     "disabled with description": {
         "kind": "http",
@@ -168,6 +177,8 @@ def _kinds(view: dict[str, Any]) -> list[str]:
 def test_shell_is_offered_only_when_allowed(allow_shell: bool, offered: bool) -> None:
     view = job_form_modal(existing=None, allow_shell=allow_shell)
     assert ("shell" in _kinds(view)) is offered
+    assert ("python" in _kinds(view)) is offered
+    assert ("celery" in _kinds(view)) is offered
     assert view["callback_id"] == ids.JOB_FORM
 
 

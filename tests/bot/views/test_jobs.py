@@ -15,6 +15,7 @@ from bot.views.jobs import (
     jobs_help,
     jobs_list_message,
 )
+from core.jobs.spec import parse_job
 from core.runs import RunStatus
 from tests.bot.views.checks import all_text, assert_message_ok, buttons
 from tests.bot.views.factories import NOW, hostile_run, many_jobs, run, spec, stored
@@ -92,6 +93,16 @@ def test_a_job_card_explains_the_job_in_words() -> None:
     assert "At 09:00, Monday through Friday (Europe/Berlin time)" in text
     assert "Runs pg_dump app (through sh -c)." in text
     assert "2026-11-22 12:00 UTC" in text
+
+
+def test_a_celery_job_card_names_the_task_and_queue_but_never_the_broker_password() -> None:
+    celery = {"id": "sync", "kind": "celery", "task": "app.tasks.sync", "args": ["acct-secret"], "task_queue": "sync"}
+    job = stored(parse_job({**celery, "broker": "amqp://team:s3cret-pw@broker:5672//", "schedule": {"interval": "1h"}}))
+    message = job_detail_message(job, upcoming=[NOW], default_timezone="UTC")
+    assert_message_ok(message)
+    text = all_text(message)
+    assert "Sends the Celery task app.tasks.sync to the sync queue through amqp://[hidden]@broker:5672//" in text
+    assert "s3cret-pw" not in text and "acct-secret" not in text
 
 
 def test_a_paused_job_card_has_no_next_runs() -> None:

@@ -68,11 +68,11 @@ def test_an_explicitly_empty_jobs_list_is_valid() -> None:
         ),
         (
             one_job("kind: shel\ncommand: [ls]\nschedule: {interval: 1m}"),
-            "jobs.yml: job 'x': kind: unknown kind 'shel' (use shell, http, python or digest)",
+            "jobs.yml: job 'x': kind: unknown kind 'shel' (use shell, http, python, celery or digest)",
         ),
         (
             one_job("command: [ls]\nschedule: {interval: 1m}"),
-            "jobs.yml: job 'x': kind: missing (use shell, http, python or digest)",
+            "jobs.yml: job 'x': kind: missing (use shell, http, python, celery or digest)",
         ),
         (one_job(SHELL + "schedule: {interval: 1m}", job_id=""), "jobs.yml: jobs[0]: id: missing"),
         (one_job(SHELL + "schedule: {interval: 1m}", job_id="Bad_ID"), "jobs.yml: job 'Bad_ID': id: must be 1-64"),
@@ -238,7 +238,7 @@ def test_it_collects_every_problem_and_refuses_the_whole_file() -> None:
     """
     lines = problems(text)
     assert lines[0] == "jobs.yml: unknown top-level key 'surprise' (the top level holds only 'jobs')"
-    assert "jobs.yml: job 'a': kind: unknown kind 'shel' (use shell, http, python or digest)" in lines
+    assert "jobs.yml: job 'a': kind: unknown kind 'shel' (use shell, http, python, celery or digest)" in lines
     assert "jobs.yml: jobs[2]: id: missing" in lines
     assert any(line.startswith("jobs.yml: jobs[2]: url: url must start with http://") for line in lines)
     assert any(line.startswith("jobs.yml: job 'c': target: target must look like") for line in lines)
@@ -261,7 +261,7 @@ def test_it_loads_a_file_and_names_it_by_its_path(tmp_path: Path) -> None:
     path.write_text("jobs:\n  - {id: x}\n", encoding="utf-8")
     with pytest.raises(JobsFileError) as caught:
         load_jobs_file(str(path))
-    assert caught.value.lines == [f"{path}: job 'x': kind: missing (use shell, http, python or digest)"]
+    assert caught.value.lines == [f"{path}: job 'x': kind: missing (use shell, http, python, celery or digest)"]
 
 
 def test_it_refuses_a_file_it_cannot_read(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 
 from application.schedule_presets import PRESETS
 from core.durations import DurationError, parse_duration
-from core.jobs.spec import DigestJob, HttpJob, PythonJob, ShellJob
+from core.jobs.spec import CeleryJob, DigestJob, HttpJob, PythonJob, ShellJob
 from core.sitrep.model import Health, JobReport, Sitrep
 from schedops.http.api.auth import Ops, Reader
 from schedops.http.api.models import KindOut, PresetOut
@@ -48,7 +48,7 @@ async def health(ops: Ops, _caller: Reader) -> Health:
 @router.get("/job-kinds", response_model=list[KindOut], tags=["catalogue"], summary="The kinds of job")
 async def job_kinds(ops: Ops, _caller: Reader) -> list[KindOut]:
     kinds = []
-    for model in (ShellJob, HttpJob, PythonJob, DigestJob):
+    for model in (ShellJob, HttpJob, PythonJob, CeleryJob, DigestJob):
         kind = model.model_fields["kind"].annotation.__args__[0]  # type: ignore[union-attr]
         refusal = ops.refused_kind(kind)
         kinds.append(

@@ -127,8 +127,36 @@ async def test_code_running_kinds_are_refused_over_the_api(api: Api) -> None:
         "shell": False,
         "http": True,
         "python": False,
+        "celery": False,
         "digest": True,
     }
+
+
+CELERY_JOB = {
+    "id": "sync",
+    "kind": "celery",
+    "task": "app.tasks.sync",
+    "kwargs": {"token": "tok-123456"},
+    "task_queue": "sync",
+    "broker": "amqp://team:s3cret-pw@broker.internal:5672//",
+    "schedule": {"interval": "1h"},
+}
+
+
+async def test_a_celery_job_is_refused_over_the_api_and_shown_without_its_broker_password(api: Api) -> None:
+    status, body, _ = await api.call("POST", "/jobs", as_="admin", json=CELERY_JOB)
+    assert status == 403
+    assert body["detail"].startswith("Celery jobs run any task of your Celery app with any arguments")
+    assert await api.ops.find_job("sync") is None
+    await api.ops.services.engine.add_job(parse_job(CELERY_JOB), actor=None)  # the jobs file's way in
+
+    status, got, _ = await api.call("GET", "/jobs/sync", as_="viewer")
+
+    assert status == 200 and got["kind"] == "celery"
+    assert got["spec"]["task"] == "app.tasks.sync" and got["spec"]["task_queue"] == "sync"
+    assert got["spec"]["broker"] == "amqp://[hidden]@broker.internal:5672//"
+    assert got["spec"]["kwargs"] == {"token": "[hidden]"}
+    assert "s3cret-pw" not in str(got) and "tok-123456" not in str(got)
 
 
 async def test_run_now_with_wait_returns_the_result(api: Api) -> None:
