@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -15,6 +15,7 @@ from application import reads
 from application.callers import API_DOOR, Caller, check_may_change, check_may_decide
 from application.fixit import FixitRunner
 from application.job_kinds import KindRefused, RemoteJobControl, refused_kind
+from application.run_cancel import request_cancel
 from application.services import Services
 from core.abc import Progress
 from core.access import audit_read, may_read_output, output_refusal, parse_run_id
@@ -28,7 +29,7 @@ from core.approvals import (
     Decision,
     NoApprovers,
 )
-from core.approvals.policy import eligible_approvers
+from core.approvals.policy import Direct, decide_route, eligible_approvers
 from core.audit import AuditEntry, query_audit, recorded_via
 from core.clock import Clock
 from core.config import Settings
@@ -44,7 +45,7 @@ from core.jobs.export import export_jobs_yaml, import_jobs
 from core.jobs.spec import SLACK_USER_PATTERN, JobSpec
 from core.jobs.sync import SyncReport, check_unique_ids
 from core.runs import RunRecord
-from core.sitrep.model import JobReport, Sitrep
+from core.sitrep.model import JobReport, RunningRun, Sitrep
 from core.storage.jobs_store import JobLookupError, StoredJob, spec_hash
 from core.storage.notify import notify
 
@@ -210,14 +211,18 @@ class Operations:
             results[spec.id] = await self.ask_as(request, caller)
         return results, unchanged
 
-    async def wait_for_run(self, run_id: int, *, seconds: float) -> RunRecord:
-        """The run once it has finished, or as it stands after ``seconds``."""
+    async def wait_for_run(self, run_id: int, *, seconds: float, poll_seconds: float | None = None) -> RunRecord:
+        """The run once it has finished, or as it stands after ``seconds``. With ``poll_seconds`` its row is
+        also read that often: a run this process does not carry out (another replica's, or any run when a CLI
+        command waits) ends without an event here."""
         ended = self._run_waiters.setdefault(run_id, asyncio.Event())
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + seconds
         try:
             run = await self.services.engine.runs.get(run_id)
-            if not run.status.is_finished and seconds > 0:
+            while not run.status.is_finished and (left := deadline - loop.time()) > 0:
                 with contextlib.suppress(TimeoutError):
-                    async with asyncio.timeout(seconds):
+                    async with asyncio.timeout(min(left, poll_seconds or left)):
                         await ended.wait()
                 run = await self.services.engine.runs.get(run_id)
             return run
@@ -228,6 +233,56 @@ class Operations:
         waiter = self._run_waiters.get(event.run.id)
         if waiter is not None:
             waiter.set()
+
+    # -- cancelling a run ----------------------------------------------------------------------------------
+
+    async def cancel_run(
+        self, run_id: int, *, actor: str, channel_id: str | None = None, direct: bool | None = None
+    ) -> RunRecord:
+        """Ask whoever executes run ``run_id`` (this process, another replica, a worker) to stop it; returns the
+        run as it stood when asked (``wait_for_run`` follows it to its end). Who may: whoever may run its job
+        now without an approval (an admin; ``direct`` overrides that for a caller whose role is known
+        otherwise). Every attempt, accepted or refused, is audited as run.cancel.
+
+        Raises RunLookupError for an unknown run, CancelNotAllowed, and RunNotRunning for a run that has
+        ended or is already being cancelled."""
+        return await self._cancel(
+            run_id,
+            actor=actor,
+            direct=direct,
+            channel_id=channel_id,
+            refusal=lambda run: (
+                f"you may not cancel {run}: only admins (SCHEDOPS_ADMINS) may, as only they run "
+                "a job now without an approval"
+            ),
+        )
+
+    async def cancel_run_as(self, run_id: int, caller: Caller) -> RunRecord:
+        """``cancel_run`` for an API caller: an admin token may, as it runs a job now without an approval; an
+        operator's or a viewer's attempt is refused (and audited)."""
+        with recorded_via(caller.credential):
+            return await self._cancel(
+                run_id,
+                actor=caller.actor,
+                direct=caller.direct,
+                channel_id=None,
+                refusal=lambda run: (
+                    f"token {caller.token!r} ({caller.role.value}) may not cancel {run}: only an "
+                    "admin token may, as only it runs a job now without an approval"
+                ),
+            )
+
+    async def _cancel(
+        self, run_id: int, *, actor: str, direct: bool | None, channel_id: str | None, refusal: Callable[[str], str]
+    ) -> RunRecord:
+        run = await self.run(run_id)
+        # The rule of run now (the approval policy), not a copy of it: whoever runs a job at once may stop it.
+        allowed = isinstance(decide_route(actor, ApprovalAction.RUN_JOB, self.settings, direct=direct), Direct)
+        not_allowed = None if allowed else refusal(f"run {run.id} of {run.job_id}")
+        await request_cancel(
+            self.services.db, run, actor=actor, now=self.clock(), channel_id=channel_id, not_allowed=not_allowed
+        )
+        return run
 
     async def request_fixit(
         self, plan: FixitPlan, *, actor: str, channel_id: str | None, door: str = "slack"
@@ -338,6 +393,10 @@ class Operations:
     async def job_report(self, job_id: str) -> JobReport:
         """Raises JobLookupError for an unknown job."""
         return await reads.job_report(self.services.db, self.settings, job_id, now=self.clock())
+
+    async def running(self, job_id: str) -> list[RunningRun]:
+        """The job's runs in progress, oldest first."""
+        return await reads.running_runs(self.services.db, self.settings, job_id, now=self.clock())
 
     async def find_job(self, job_id: str) -> StoredJob | None:
         return await self.services.engine.jobs.get(job_id)

@@ -7,8 +7,8 @@ from datetime import datetime, timedelta
 
 from core.config import Settings
 from core.sitrep.health import HealthRules
-from core.sitrep.job_report import build_job_report
-from core.sitrep.model import JobReport, Sitrep
+from core.sitrep.job_report import build_job_report, running_runs_of
+from core.sitrep.model import JobReport, RunningRun, Sitrep
 from core.sitrep.report import build_sitrep, replicas_now
 from core.storage.database import Database
 from core.storage.replicas_store import ReplicaStore
@@ -53,3 +53,9 @@ async def job_report(db: Database, settings: Settings, job_id: str, *, now: date
         misfire_grace=settings.misfire_grace,
         rules=HealthRules.from_settings(settings),
     )
+
+
+async def running_runs(db: Database, settings: Settings, job_id: str, *, now: datetime) -> list[RunningRun]:
+    """The job's runs in progress, oldest first (the partial index ix_runs_running), judged stuck or not by
+    the configured health rules."""
+    return await running_runs_of(db, job_id, now=now, rules=HealthRules.from_settings(settings))

@@ -25,6 +25,7 @@ JOB_RUN = "job_run"  # job card "Run now"; value: job id
 JOB_PAUSE = "job_pause"  # job card; value: job id
 JOB_RESUME = "job_resume"  # job card; value: job id
 JOB_HISTORY = "job_history"  # job card; value: job id
+CANCEL_RUN = "cancel_run"  # on each running run shown (keyed per run); value: run id, never who may
 
 # Buttons whose value is a job id.
 JOB_BUTTONS = (RETRY, PAUSE, JOB_RUN, JOB_PAUSE, JOB_RESUME, JOB_HISTORY)
@@ -65,6 +66,8 @@ JOB_REPORT_ACTIONS = "job_report_actions"
 JOBS_PAGES = "jobs_pages"
 HISTORY_RUN = "history_run"
 HOME_FAILING = "home_failing"
+RUNNING_RUN = "running_run"  # one running run's section, with its Cancel button
+RUN_ACTIONS = "run_actions"  # the buttons under a "run started" reply
 
 
 def keyed(identifier: str, key: object) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from bot import ids
@@ -26,15 +27,19 @@ from bot.views.common import (
     when,
 )
 from bot.views.formats import TRIGGER_WORDS, duration, first_line, status_label
+from bot.views.running import running_sections
+from core.durations import roughly
 from core.jobs.describe import describe_job, describe_schedule, schedule_expression
 from core.jobs.state import JobState
 from core.runs import RunRecord
+from core.sitrep.model import RunningRun
 from core.storage.jobs_store import StoredJob
 
 MAX_PAGE_SIZE = 100
 HISTORY_LIMIT = 45  # one section per run, within the 50 blocks of a message
 EXPORT_BLOCKS = 10
 NEXT_RUNS = 5
+RUNNING_LIMIT = 10  # a section each, within the 50 blocks of a message
 TITLE_CHARS = 60
 _STATE_EMOJI = {
     JobState.ACTIVE: ":large_green_circle:",
@@ -103,8 +108,10 @@ def job_detail_message(
     upcoming: list[datetime],
     default_timezone: str,
     misfire_grace: timedelta = timedelta(minutes=5),
+    running: Sequence[RunningRun] = (),
 ) -> Message:
-    """A job's card: what it does, its schedule in words, its state and next runs, and what you can do."""
+    """A job's card: what it does, its schedule in words, its state and next runs, its ``running`` runs (each
+    with a Cancel button), and what you can do."""
     spec = job.spec
     body: list[blocks.Block] = [
         blocks.header(f"Job: {spec.title}"),
@@ -124,8 +131,18 @@ def job_detail_message(
             f"*Next runs*\n{shown or 'none'}",
         )
     )
+    body += running_sections(running, heading="*Running now*", line=_running_on_card, limit=RUNNING_LIMIT, noun="run")
     body.append(blocks.actions(ids.JOB_ACTIONS, *job_buttons(job.id, paused=job.paused)))
     return {"text": fallback(f"Job {job.id} ({spec.kind}, {job.state})"), "blocks": body}
+
+
+def _running_on_card(run: RunningRun) -> str:
+    # The card is about one job: its running runs need no job name.
+    stuck = f" · :warning: *stuck*, past its {roughly(run.timeout)} timeout" if run.stuck else ""
+    return (
+        f":hourglass_flowing_sand: *run {run.run_id}* · {TRIGGER_WORDS[run.trigger]} · started {when(run.started_at)}"
+        f" · for {duration(run.elapsed)}{stuck}"
+    )
 
 
 def _state(job: StoredJob) -> str:

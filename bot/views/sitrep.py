@@ -17,6 +17,7 @@ from bot.views.formats import (
     status_words,
 )
 from bot.views.jobs import job_buttons
+from bot.views.running import running_sections
 from core.durations import roughly
 from core.jobs.state import JobState
 from core.sitrep.model import (
@@ -51,19 +52,28 @@ def sitrep_message(sitrep: Sitrep) -> Message:
     if sitrep.health.reasons:
         body.append(reasons_block(sitrep))
     body.append(figures_block(sitrep))
+    body += _listed("Failing jobs", [failing_line(job) for job in sitrep.failing_jobs], "failing job")
+    body += running_sections(
+        sitrep.running,
+        heading=f"*Running now ({len(sitrep.running)})*",
+        line=_running,
+        limit=LIST_LIMIT,
+        noun="running job",
+    )
     sections = (
-        ("Failing jobs", [failing_line(job) for job in sitrep.failing_jobs], "failing job"),
-        ("Running now", [_running(run) for run in sitrep.running], "running job"),
         ("Next runs", [upcoming_line(run) for run in sitrep.upcoming], "scheduled run"),
         ("Paused jobs", [_paused(job) for job in sitrep.paused_jobs], "paused job"),
         ("Replicas", [_replica(line) for line in sitrep.replicas] if len(sitrep.replicas) > 1 else [], "replica"),
     )
     for title, lines, noun in sections:
-        if lines:
-            body.append(
-                blocks.section(f"*{title} ({len(lines)})*\n{bounded_lines(lines, limit=LIST_LIMIT, noun=noun)}")
-            )
+        body += _listed(title, lines, noun)
     return {"text": fallback(_summary(sitrep)), "blocks": body}
+
+
+def _listed(title: str, lines: list[str], noun: str) -> list[blocks.Block]:
+    if not lines:
+        return []
+    return [blocks.section(f"*{title} ({len(lines)})*\n{bounded_lines(lines, limit=LIST_LIMIT, noun=noun)}")]
 
 
 def reasons_block(sitrep: Sitrep) -> blocks.Block:
@@ -152,9 +162,7 @@ def job_report_message(report: JobReport) -> Message:
             f"*Last success*\n{when(report.last_succeeded_at) if report.last_succeeded_at else 'never'}",
         )
     )
-    if report.running:
-        lines = [_running(run) for run in report.running]
-        body.append(blocks.section(f"*Running now*\n{bounded_lines(lines, limit=LIST_LIMIT, noun='run')}"))
+    body += running_sections(report.running, heading="*Running now*", line=_running, limit=LIST_LIMIT, noun="run")
     runs = [_run_line(run) for run in report.last_runs]
     if runs:
         body.append(blocks.section(f"*Last runs*\n{bounded_lines(runs, limit=LIST_LIMIT, noun='run')}"))

@@ -12,8 +12,9 @@ from application.job_kinds import KindRefused
 from bot.context import BotContext
 from bot.responders import Respond
 from bot.views.approvals import approval_decided_message, approval_request_message, refusal_message
-from bot.views.common import error_message, notice_message, unknown_job_message
+from bot.views.common import Message, error_message, notice_message, unknown_job_message
 from bot.views.jobs import job_done_message
+from bot.views.running import with_cancel
 from core.approvals import ActedDirectly, ActionRequest, Approval, ApprovalAction, ApprovalRefused, Decision
 from core.events import ApprovalDecided, ApprovalRequested
 from core.fixit.describe import describe_result
@@ -51,9 +52,18 @@ async def submit(
         await respond(**refusal_message(refusal))
         return
     if isinstance(result, ActedDirectly):
-        await respond(response_type="in_channel", **job_done_message(done_text(result, actor)))
+        await respond(response_type="in_channel", **done_message(result, actor))
         return
     await post_approval_request(ctx, result, details=await ctx.ops.describe_request(result), respond=respond)
+
+
+def done_message(done: ActedDirectly, actor: str) -> Message:
+    """What an admin's change did; a run it started comes with a Cancel button."""
+    message = job_done_message(done_text(done, actor))
+    outcome = done.outcome if isinstance(done.outcome, dict) else {}
+    if done.request.action is ApprovalAction.RUN_JOB and "run_id" in outcome:
+        return with_cancel(message, int(outcome["run_id"]), done.request.job_id or "")
+    return message
 
 
 def done_text(done: ActedDirectly, actor: str) -> str:

@@ -8,7 +8,7 @@ from core.jobs.describe import describe_job, describe_schedule, schedule_express
 from core.sitrep import queries
 from core.sitrep.catalogue import load_job
 from core.sitrep.health import DEFAULT_RULES, HealthRules
-from core.sitrep.model import JobReport
+from core.sitrep.model import JobReport, RunningRun
 from core.sitrep.rows import run_summary, running_run
 from core.sitrep.upcoming import next_runs
 from core.storage import failures
@@ -64,3 +64,12 @@ async def build_job_report(
         consecutive_failures=streak,
         last_succeeded_at=succeeded_at,
     )
+
+
+async def running_runs_of(
+    db: Database, job_id: str, *, now: datetime, rules: HealthRules = DEFAULT_RULES
+) -> list[RunningRun]:
+    """The job's runs in progress, oldest first: one seek of the partial index ix_runs_running."""
+    async with db.engine.connect() as connection:
+        rows = await queries.running_runs(connection, job_id)
+    return [running_run(row, rules, now) for row in rows]

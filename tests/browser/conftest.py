@@ -35,6 +35,11 @@ jobs:
     kind: shell
     command: "exit 4"
     schedule: {interval: 1h}
+  - id: long-copy
+    name: Long copy
+    kind: shell
+    command: "sleep 300"
+    schedule: {interval: 1h}
   - id: xss
     name: "<script>alert(1)</script>"
     kind: shell

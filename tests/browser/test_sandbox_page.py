@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import urllib.request
 from typing import Any
 
@@ -70,6 +71,27 @@ def test_a_denied_confirm_dialog_changes_nothing(page: Any) -> None:
     page.locator("dialog#confirm button[value=deny]").click()
     expect(page.locator("dialog#confirm")).to_be_hidden()
     expect(request.get_by_role("button", name="Approve")).to_be_visible()
+
+
+def test_an_admin_cancels_a_running_run_through_the_confirm_dialog(page: Any) -> None:
+    act_as(page, "Alice (admin)")
+    say(page, "/jobs run long-copy")
+    started = pinned(page, message(page, "started a run of long-copy"))
+    cancel = started.get_by_role("button", name="Cancel")
+    expect(cancel).to_have_class(re.compile(r"\bdanger\b"))
+    dialog = page.locator("dialog#confirm")
+
+    cancel.click()  # first thought better of: the dialog's deny button sends nothing
+    expect(dialog).to_contain_text("stops now")
+    dialog.locator("button[value=deny]").click()
+    expect(dialog).to_be_hidden()
+    expect(message(page, "Cancelling run")).to_have_count(0)
+
+    cancel.click()
+    expect(dialog.locator("button[value=confirm]")).to_have_text("Cancel the run")
+    dialog.locator("button[value=confirm]").click()
+    expect(message(page, "Cancelling run")).to_contain_text("Only visible to you")
+    expect(message(page, "was cancelled after")).to_contain_text("it ended interrupted")
 
 
 def test_sitrep_renders_its_health(page: Any) -> None:

@@ -4,7 +4,7 @@ from slack_bolt.async_app import AsyncApp
 
 from bot import ids
 from bot.context import BotContext
-from bot.listeners.actions import decision, job_buttons, pages, show_output
+from bot.listeners.actions import cancel_run, decision, job_buttons, pages, show_output
 
 
 def register(app: AsyncApp, ctx: BotContext) -> None:
@@ -18,3 +18,4 @@ def register(app: AsyncApp, ctx: BotContext) -> None:
     app.action(ids.JOBS_PAGE_PREVIOUS)(on_page)
     app.action(ids.JOBS_PAGE_NEXT)(on_page)
     app.action(ids.matching(ids.SHOW_OUTPUT))(show_output.handler(ctx))
+    app.action(ids.matching(ids.CANCEL_RUN))(cancel_run.handler(ctx))

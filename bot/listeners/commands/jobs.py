@@ -80,7 +80,9 @@ async def _look(ctx: BotContext, request: JobsRequest) -> dict[str, Any]:
         return dict(unknown_job_message(request.job_id, JOBS_USAGE))
     if request.action == "show":
         upcoming = await ctx.ops.upcoming(job.id, 5)
-        return dict(job_detail_message(job, upcoming=upcoming, default_timezone=ctx.default_timezone))
+        running = await ctx.ops.running(job.id)
+        card = job_detail_message(job, upcoming=upcoming, default_timezone=ctx.default_timezone, running=running)
+        return dict(card)
     return dict(history_message(job.id, await ctx.ops.history(job.id, request.number or 10)))
 
 

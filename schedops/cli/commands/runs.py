@@ -1,13 +1,11 @@
-"""``schedops runs JOB`` (recent runs, the end of their output) and ``schedops runs show RUN_ID`` (one run
-in full)."""
+"""``schedops runs JOB`` (recent runs, the end of their output), ``schedops runs show RUN_ID`` (one run in
+full) and ``schedops runs cancel RUN_ID`` (stop a running run, through Operations as the local operator)."""
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
 
-from core.clock import utc_now
 from core.config import Settings
 from core.runs import RunStatus
 from core.storage.database import Database
@@ -32,7 +30,7 @@ def execute(args: argparse.Namespace, settings: Settings) -> int:
     if args.job_id == "cancel":
         if args.run_id is None:
             raise CommandError(["`runs cancel` needs the RUN_ID to cancel"], EXIT_BAD_INPUT)
-        return with_database(settings, lambda db: _cancel(db, args.run_id))
+        return _cancel(settings, args.run_id)
 
     async def runs(db: Database) -> int:
         await JobStore(db).require(args.job_id)
@@ -47,23 +45,25 @@ async def _show(db: Database, run_id: int) -> int:
     return 0
 
 
-async def _cancel(db: Database, run_id: int) -> int:
-    """Ask for the cancel, then wait for whoever executes the run to stop it and print how it ended."""
+def _cancel(settings: Settings, run_id: int) -> int:
+    """Ask for the cancel through the application layer (the same rule and audit as Slack and the API), then
+    wait for whoever executes the run to stop it and print how it ended."""
     # Here, not at the top: `runs JOB` must start without the application layer (tests/schedops/test_cli_door).
-    from application.local_operator import local_actor
-    from application.run_cancel import request_cancel
+    from application.operations import Operations
+    from application.run_cancel import CancelRefused
+    from schedops.cli.operations import with_operations
 
-    refusal = await request_cancel(db, run_id, actor=local_actor(), now=utc_now())
-    if refusal is not None:
-        raise CommandError([refusal], EXIT_PROBLEM)
-    print(f"run {run_id}: cancel requested (audited); waiting for it to stop", file=sys.stderr)
-    runs = RunStore(db)
-    for _ in range(int(_CANCEL_WAIT_SECONDS / _POLL_SECONDS)):
-        run = await runs.get(run_id)
-        if run.status is not RunStatus.RUNNING:
-            break
-        await asyncio.sleep(_POLL_SECONDS)
-    sys.stdout.write(run_text(run))
-    if run.status is RunStatus.RUNNING:
-        raise CommandError([f"run {run_id} has not stopped yet: is its process or worker running?"], EXIT_PROBLEM)
-    return 0
+    async def cancel(ops: Operations, actor: str) -> int:
+        try:
+            await ops.cancel_run(run_id, actor=actor)
+        except CancelRefused as refusal:
+            raise CommandError([str(refusal)], EXIT_PROBLEM) from None
+        print(f"run {run_id}: cancel requested (audited); waiting for it to stop", file=sys.stderr)
+        # No event reaches this process from whoever executes the run: its row is read until it ends.
+        run = await ops.wait_for_run(run_id, seconds=_CANCEL_WAIT_SECONDS, poll_seconds=_POLL_SECONDS)
+        sys.stdout.write(run_text(run))
+        if run.status is RunStatus.RUNNING:
+            raise CommandError([f"run {run_id} has not stopped yet: is its process or worker running?"], EXIT_PROBLEM)
+        return 0
+
+    return with_operations(settings, cancel)

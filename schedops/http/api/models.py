@@ -107,6 +107,18 @@ class RunOut(_Out):
         )
 
 
+class CancelOut(_Out):
+    """A cancel that was asked for: ``stopping`` while the run still runs, ``stopped`` once it has ended (how:
+    ``run.status``, normally ``interrupted``, or how it ended first when it beat the cancel to it)."""
+
+    status: Literal["stopping", "stopped"]
+    run: RunOut
+
+    @classmethod
+    def of(cls, run: RunRecord) -> CancelOut:
+        return cls(status="stopped" if run.status.is_finished else "stopping", run=RunOut.of(run))
+
+
 class StatsOut(_Out):
     job_id: str
     days: int

@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from application.callers import NotAllowed, NowhereToAsk
 from application.job_kinds import KindRefused
 from application.operations import NothingToRetry
+from application.run_cancel import CancelNotAllowed, RunNotRunning
 from core.approvals import ApprovalLookupError, ApprovalRefused, NoApprovers
 from core.approvals.errors import RefusalReason
 from core.fixit.errors import FixitJobLookupError
@@ -122,6 +123,8 @@ def install(app: FastAPI) -> None:
         ApprovalLookupError: simple(404),
         FixitJobLookupError: simple(404),
         NotAllowed: simple(403),
+        CancelNotAllowed: simple(403),
+        RunNotRunning: simple(409),
         KindRefused: simple(403),
         NowhereToAsk: simple(409),
         NothingToRetry: simple(409),

@@ -6,7 +6,15 @@ from bot import ids
 
 
 def test_every_action_id_is_distinct() -> None:
-    action_ids = [ids.APPROVE, ids.DENY, ids.JOBS_PAGE_PREVIOUS, ids.JOBS_PAGE_NEXT, ids.SHOW_OUTPUT, *ids.JOB_BUTTONS]
+    action_ids = [
+        ids.APPROVE,
+        ids.DENY,
+        ids.JOBS_PAGE_PREVIOUS,
+        ids.JOBS_PAGE_NEXT,
+        ids.SHOW_OUTPUT,
+        ids.CANCEL_RUN,
+        *ids.JOB_BUTTONS,
+    ]
     assert len(set(action_ids)) == len(action_ids)
     assert len(set(ids.FORM_BLOCKS)) == len(ids.FORM_BLOCKS)
 

@@ -49,6 +49,7 @@ def test_a_job_report_explains_the_job_and_offers_its_buttons() -> None:
     text = all_text(message)
     assert "*What it does*" in text and "*Last runs*" in text and "50.0% of the last 3 succeeded" in text
     assert [(b["action_id"], b["value"]) for b in buttons(message)] == [
+        *[(ids.keyed(ids.CANCEL_RUN, run_id), str(run_id)) for run_id in (1000, 1001, 1002)],
         (ids.JOB_RUN, "backup"),
         (ids.JOB_RESUME, "backup"),
         (ids.JOB_HISTORY, "backup"),

@@ -1,5 +1,5 @@
 """Jobs: list (owner filter, pages), get, create, update, pause, resume, run now (optionally waiting for the
-result), remove; a job's runs and its statistics over N days; one run."""
+result), remove; a job's runs and its statistics over N days; one run, and cancelling it."""
 
 from __future__ import annotations
 
@@ -9,13 +9,15 @@ from fastapi import APIRouter, Path, Query, Response
 
 from core.approvals import ActedDirectly, ActionRequest, Approval
 from core.jobs.spec import JOB_ID_PATTERN, JobSpec
+from core.runs import RunStatus
 from schedops.http.api.auth import Ops, Reader, Writer
-from schedops.http.api.models import ActionOut, JobOut, JobPageOut, RunOut, StatsOut
+from schedops.http.api.models import ActionOut, CancelOut, JobOut, JobPageOut, RunOut, StatsOut
 from schedops.http.api.problems import ApiProblem
 
 router = APIRouter(tags=["jobs"])
 
 JobId = Annotated[str, Path(pattern=JOB_ID_PATTERN)]
+RunId = Annotated[int, Path(ge=1, le=2**63 - 1)]
 _ASKED: dict[int | str, dict[str, Any]] = {
     202: {"model": ActionOut, "description": "Asked: an approval request was posted in Slack"}
 }
@@ -111,5 +113,32 @@ async def job_stats(
 
 
 @router.get("/runs/{run_id}", response_model=RunOut, tags=["runs"], summary="One run")
-async def get_run(run_id: Annotated[int, Path(ge=1, le=2**63 - 1)], ops: Ops, _caller: Reader) -> RunOut:
+async def get_run(run_id: RunId, ops: Ops, _caller: Reader) -> RunOut:
     return RunOut.of(await ops.run(run_id))
+
+
+# How often a cancel's wait reads the run: whoever executes it may be another process, which sends no event here.
+_CANCEL_POLL_SECONDS = 0.2
+_STOPPING: dict[int | str, dict[str, Any]] = {
+    202: {"model": CancelOut, "description": "Asked: the run was still running when the wait ended"}
+}
+
+
+@router.post(
+    "/runs/{run_id}/cancel", response_model=CancelOut, responses=_STOPPING, tags=["runs"], summary="Cancel a run"
+)
+async def cancel_run(
+    run_id: RunId,
+    ops: Ops,
+    caller: Writer,
+    response: Response,
+    wait: Annotated[float, Query(ge=0, le=60, description="Seconds to wait for the run to stop")] = 0,
+) -> CancelOut:
+    """Ask whoever executes the run (schedops, or the worker that took it) to stop it; the run then ends
+    `interrupted` and is not retried. Admin tokens only, as for running a job now without an approval; every
+    attempt is audited. 200 with the run once it has stopped, 202 while it is stopping."""
+    await ops.cancel_run_as(run_id, caller)
+    run = await ops.wait_for_run(run_id, seconds=wait, poll_seconds=_CANCEL_POLL_SECONDS)
+    if run.status is RunStatus.RUNNING:
+        response.status_code = 202
+    return CancelOut.of(run)
