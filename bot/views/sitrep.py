@@ -17,6 +17,7 @@ from bot.views.formats import (
     status_words,
 )
 from bot.views.jobs import job_buttons
+from bot.views.workers import progress_words, workers_block
 from core.durations import roughly
 from core.jobs.state import JobState
 from core.sitrep.model import (
@@ -63,6 +64,9 @@ def sitrep_message(sitrep: Sitrep) -> Message:
             body.append(
                 blocks.section(f"*{title} ({len(lines)})*\n{bounded_lines(lines, limit=LIST_LIMIT, noun=noun)}")
             )
+    workers = workers_block(sitrep)
+    if workers is not None:
+        body.append(workers)
     return {"text": fallback(_summary(sitrep)), "blocks": body}
 
 
@@ -120,7 +124,8 @@ def _running(run: RunningRun) -> str:
     trigger = TRIGGER_WORDS[run.trigger]
     elapsed = duration(run.elapsed)
     return (
-        f":hourglass_flowing_sand: {_job(run.job_id, run.title)} · run {run.run_id} · {trigger} · for {elapsed}{stuck}"
+        f":hourglass_flowing_sand: {_job(run.job_id, run.title)} · run {run.run_id} · {trigger} · for {elapsed}"
+        f"{progress_words(run)}{stuck}"
     )
 
 

@@ -21,3 +21,8 @@ class RunDispatch(Protocol):
         """Hand the recorded, running ``run`` of ``spec`` to a worker and return its final row once a worker
         has written it. Cancelling this stops waiting; it does not stop the worker."""
         ...
+
+    async def supervise(self) -> None:
+        """What the leader watches about the workers while it leads (the engine runs this from its start
+        until it stops or stands down, and cancels it then)."""
+        ...

@@ -11,6 +11,7 @@ from celery import Celery
 from core.clock import Clock, utc_now
 from core.execution.base import RUN_TASK_NAME, task_id_for
 from core.execution.cancel import cancelled_result
+from core.execution.queue_watch import QueueWatch
 from core.jobs.spec import JobSpec
 from core.runs import ErrorClass, ExecutionResult, RunRecord
 from core.storage.runs_store import RunStore
@@ -43,8 +44,10 @@ class CeleryDispatch:
         poll_seconds: float = POLL_SECONDS,
         lost_after: timedelta = LOST_AFTER,
         clock: Clock = utc_now,
+        queues: QueueWatch | None = None,
     ) -> None:
         self._app = app
+        self._queues = queues
         self._lost_after = lost_after
         self._clock = clock
         self._runs = runs
@@ -64,6 +67,11 @@ class CeleryDispatch:
             elif state.claimed_by is not None and _silent(state.heartbeat_at, self._clock() - self._lost_after):
                 await self._interrupt_lost(run.id, state.claimed_by)
             await asyncio.sleep(self._poll)
+
+    async def supervise(self) -> None:
+        """The stalled-queue check (core.execution.queue_watch explains why it runs here and not per run)."""
+        if self._queues is not None:
+            await self._queues.run()
 
     async def _unsent(self, run_id: int, error: Exception) -> RunRecord:
         log.warning("run %s could not be sent to the broker: %s", run_id, type(error).__name__)
