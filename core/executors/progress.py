@@ -38,9 +38,10 @@ class Progress:
         self._job_id = job_id
         self._mask = mask
         self._lock = threading.Lock()
-        self._latest: ProgressReport | None = None
-        self._saved: ProgressReport | None = None
-        self._handed: ProgressReport | None = None
+        # (fraction, text) tuples: a call builds no object it does not need (it may be made a million times).
+        self._latest: tuple[float, str] | None = None
+        self._saved: tuple[float, str] | None = None
+        self._handed: tuple[float, str] | None = None
         self._warned = False
 
     def report(self, fraction: float, text: str = "") -> None:
@@ -50,7 +51,7 @@ class Progress:
             if value is None:
                 self._warn(f"progress fraction must be a number from 0 to 1, got {_shown(fraction)}: ignored")
                 return
-            report = ProgressReport(value, _line(text))
+            report = (value, _line(text))
         except Exception:  # a str() that raises, say: the job must go on regardless
             self._warn("a progress call could not be read: ignored")
             return
@@ -64,7 +65,8 @@ class Progress:
             if latest is None or latest == self._saved:
                 return None
             self._handed = latest
-        return ProgressReport(latest.fraction, self._mask(latest.text) if self._mask else latest.text)
+        fraction, text = latest
+        return ProgressReport(fraction, self._mask(text) if self._mask else text)
 
     def saved(self) -> None:
         """The value ``pending`` last handed over is stored. A save that failed is not marked: the next poll
@@ -84,16 +86,22 @@ CURRENT_PROGRESS: ContextVar[Progress | None] = ContextVar("schedops_progress", 
 
 
 def _fraction(value: object) -> float | None:
-    if isinstance(value, bool) or not isinstance(value, Real):
+    if type(value) is float or type(value) is int:  # the usual case, without the slower ABC check
+        number = float(value)
+    elif isinstance(value, bool) or not isinstance(value, Real):
         return None
-    number = float(value)
+    else:
+        number = float(value)
     if math.isnan(number) or not 0.0 <= number <= 1.0:
         return None
     return number
 
 
 def _line(text: object) -> str:
-    line = " ".join(str(text).split())  # one line: newlines and tabs become spaces
+    if type(text) is str and text.isprintable():
+        line = text.strip()
+    else:
+        line = " ".join(str(text).split())  # one line: newlines and tabs become spaces
     return line if len(line) <= PROGRESS_TEXT_CHARS else line[: PROGRESS_TEXT_CHARS - 1] + "…"
 
 
