@@ -98,10 +98,8 @@ def _fraction(value: object) -> float | None:
 
 
 def _line(text: object) -> str:
-    if type(text) is str and text.isprintable():
-        line = text.strip()
-    else:
-        line = " ".join(str(text).split())  # one line: newlines and tabs become spaces
+    # One line: newlines and tabs become spaces (a printable str, the usual case, needs only a strip).
+    line = text.strip() if type(text) is str and text.isprintable() else " ".join(str(text).split())
     return line if len(line) <= PROGRESS_TEXT_CHARS else line[: PROGRESS_TEXT_CHARS - 1] + "…"
 
 
