@@ -6,12 +6,15 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from core.config import Settings
+from core.execution.workers import WAIT_BOUND
 from core.sitrep.health import HealthRules
 from core.sitrep.job_report import build_job_report, running_runs_of
 from core.sitrep.model import JobReport, RunningRun, Sitrep
-from core.sitrep.report import build_sitrep, replicas_now
+from core.sitrep.report import DATABASE_ERRORS, build_sitrep, replicas_now
+from core.sitrep.workers import Workers, workers_now
 from core.storage.database import Database
 from core.storage.replicas_store import ReplicaStore
+from core.storage.workers_store import WorkerStore
 
 DEFAULT_WINDOW = timedelta(hours=24)
 
@@ -28,9 +31,11 @@ async def sitrep(
     scheduler_running: bool,
     window: timedelta = DEFAULT_WINDOW,
     alive_within: timedelta = ALIVE_WITHIN,
+    wait_bound: timedelta = WAIT_BOUND,
 ) -> Sitrep:
     """``scheduler_running``: whether this schedops' scheduler fires (a standby's is meant to be idle: whether
-    the cluster fires is judged by the replicas' no_leader rule)."""
+    the cluster fires is judged by the replicas' no_leader rule). The Workers section is there with
+    SCHEDOPS_EXECUTION=celery, or when any worker registered in the last day."""
     return await build_sitrep(
         db,
         now=now,
@@ -40,7 +45,16 @@ async def sitrep(
         default_timezone=settings.timezone,
         rules=HealthRules.from_settings(settings),
         misfire_grace=settings.misfire_grace,
+        workers=await _workers(db, settings, now),
+        wait_bound=wait_bound,
     )
+
+
+async def _workers(db: Database, settings: Settings, now: datetime) -> Workers | None:
+    try:
+        return await workers_now(WorkerStore(db), now=now, dispatching=settings.execution == "celery")
+    except DATABASE_ERRORS:  # the sitrep reports the database itself
+        return None
 
 
 async def job_report(db: Database, settings: Settings, job_id: str, *, now: datetime) -> JobReport:

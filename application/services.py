@@ -36,7 +36,7 @@ class Services:
         executors = executors_for(settings)
         engine = Engine(
             db,
-            dispatch=_dispatch(settings, db),
+            dispatch=_dispatch(settings, db, events),
             executors=executors,
             events=events,
             clock=utc_now,
@@ -55,12 +55,14 @@ class Services:
         await self.db.close()
 
 
-def _dispatch(settings: Settings, db: Database) -> RunDispatch | None:
+def _dispatch(settings: Settings, db: Database, events: EventBus) -> RunDispatch | None:
     """With SCHEDOPS_EXECUTION=celery, runs go to workers; Celery is imported only then."""
     if settings.execution != "celery" or settings.broker_url is None:
         return None
+    from core.execution.queue_watch import QueueWatch
     from core.storage.runs_store import RunStore
     from schedops.worker.celery_app import make_celery_app
     from schedops.worker.dispatch import CeleryDispatch
 
-    return CeleryDispatch(make_celery_app(settings.broker_url.get_secret_value()), RunStore(db))
+    app = make_celery_app(settings.broker_url.get_secret_value())
+    return CeleryDispatch(app, RunStore(db), queues=QueueWatch(db, events, clock=utc_now))

@@ -33,8 +33,10 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from core.sitrep import build_job_report, build_sitrep, render_sitrep
+from core.sitrep.workers import Workers
 from core.storage.database import Database
 from core.storage.runs_store import lateness_ms
+from core.storage.workers_store import WorkerInfo
 
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 DAYS = 30
@@ -275,9 +277,14 @@ async def migrated(url: str) -> None:
 
 
 async def measure(url: str, repeat: int, jobs: list[BenchJob]) -> dict[str, list[float]]:
-    """Latencies in ms of build_sitrep and of build_job_report (for a different job each time)."""
+    """Latencies in ms of build_sitrep, of build_sitrep with a Workers section (50 workers, as
+    SCHEDOPS_EXECUTION=celery shows them), and of build_job_report (for a different job each time)."""
     database = Database(url)
-    timings: dict[str, list[float]] = {"build_sitrep": [], "build_job_report": []}
+    timings: dict[str, list[float]] = {"build_sitrep": [], "build_sitrep+workers": [], "build_job_report": []}
+    fleet = Workers(
+        [WorkerInfo(f"w{n}@host-{n}", f"host-{n}", 1000 + n, ("schedops", f"q{n}"), 4, NOW, NOW) for n in range(50)],
+        frozenset({"schedops"}),
+    )
     try:
         for _ in range(2):  # warm the connection pool and the page cache
             await build_sitrep(database, now=NOW, scheduler_running=True, default_timezone="UTC")
@@ -285,6 +292,9 @@ async def measure(url: str, repeat: int, jobs: list[BenchJob]) -> dict[str, list
             started = time.perf_counter()
             await build_sitrep(database, now=NOW, scheduler_running=True, default_timezone="UTC")
             timings["build_sitrep"].append((time.perf_counter() - started) * 1000)
+            started = time.perf_counter()
+            await build_sitrep(database, now=NOW, scheduler_running=True, default_timezone="UTC", workers=fleet)
+            timings["build_sitrep+workers"].append((time.perf_counter() - started) * 1000)
             job = jobs[(index * 37) % len(jobs)]
             started = time.perf_counter()
             await build_job_report(database, job.id, now=NOW, default_timezone="UTC")
@@ -301,7 +311,7 @@ def report(backend: str, timings: dict[str, list[float]]) -> None:
         ordered = sorted(values)
         p95 = ordered[min(len(ordered) - 1, math.ceil(0.95 * len(ordered)) - 1)]
         print(
-            f"{backend:<10} {name:<17} p50 {statistics.median(ordered):6.1f} ms   p95 {p95:6.1f} ms   n={len(values)}"
+            f"{backend:<10} {name:<20} p50 {statistics.median(ordered):6.1f} ms   p95 {p95:6.1f} ms   n={len(values)}"
         )
 
 

@@ -8,6 +8,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, TypeVar
 
 from core.approvals.model import Approval
@@ -81,6 +82,23 @@ class ApprovalDecided(Event):
 
     approval: Approval
     door: str
+
+
+@dataclass(frozen=True, slots=True)
+class QueueStalled(Event):
+    """Runs wait on ``queue`` and no online worker consumes it: published once per episode, by the leader
+    (core.execution.queue_watch)."""
+
+    queue: str
+    waiting: int
+    since: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class QueueRecovered(Event):
+    """The episode of ``queue`` is over: its runs were taken (a worker came) or ended otherwise."""
+
+    queue: str
 
 
 E = TypeVar("E", bound=Event)

@@ -9,6 +9,7 @@ from bot.views import blocks
 from bot.views.common import bounded_lines, more_line, when
 from bot.views.formats import HEALTH_EMOJI
 from bot.views.sitrep import failing_line, figures_block, reasons_block, upcoming_line
+from bot.views.workers import workers_block
 from core.durations import roughly
 from core.sitrep.model import Sitrep
 
@@ -25,6 +26,9 @@ def home_view(sitrep: Sitrep, *, failing_limit: int = 10, upcoming_limit: int = 
         body.append(reasons_block(sitrep))
     body += [figures_block(sitrep), blocks.divider()]
     body += _failing(sitrep, min(max(failing_limit, 0), MAX_FAILING))
+    workers = workers_block(sitrep)
+    if workers is not None:
+        body += [blocks.divider(), workers]
     upcoming = [upcoming_line(run) for run in sitrep.upcoming]
     if upcoming:
         shown = bounded_lines(upcoming, limit=max(upcoming_limit, 0), noun="scheduled run")

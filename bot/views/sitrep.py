@@ -18,6 +18,7 @@ from bot.views.formats import (
 )
 from bot.views.jobs import job_buttons
 from bot.views.running import running_sections
+from bot.views.workers import progress_words, workers_block
 from core.durations import roughly
 from core.jobs.state import JobState
 from core.sitrep.model import (
@@ -67,6 +68,9 @@ def sitrep_message(sitrep: Sitrep) -> Message:
     )
     for title, lines, noun in sections:
         body += _listed(title, lines, noun)
+    workers = workers_block(sitrep)
+    if workers is not None:
+        body.append(workers)
     return {"text": fallback(_summary(sitrep)), "blocks": body}
 
 
@@ -130,7 +134,8 @@ def _running(run: RunningRun) -> str:
     trigger = TRIGGER_WORDS[run.trigger]
     elapsed = duration(run.elapsed)
     return (
-        f":hourglass_flowing_sand: {_job(run.job_id, run.title)} · run {run.run_id} · {trigger} · for {elapsed}{stuck}"
+        f":hourglass_flowing_sand: {_job(run.job_id, run.title)} · run {run.run_id} · {trigger} · for {elapsed}"
+        f"{progress_words(run)}{stuck}"
     )
 
 

@@ -17,6 +17,7 @@ from application.services import Services
 from bot.slack.errors import FAILURES, is_permanent, reason
 from bot.views.alerts import failure_alert_message, recovered_alert_message, repeat_failure_reply
 from bot.views.common import Message
+from bot.workflows.queue_alerts import QueueAlerts
 from core.events import RunFailed, RunRecovered
 from core.storage.alerts_store import Alert, AlertStore
 from core.storage.runs_store import RunLookupError
@@ -31,10 +32,15 @@ class FailureAlerts:
         self._store = AlertStore(services.db)
         # One job's alerts are handled in order: two failures at once must not open two alerts.
         self._locks: defaultdict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        # Queues whose runs wait for a worker that is not there go to the same alert channel.
+        self.queues = QueueAlerts(
+            services.db, client, channel=services.settings.alert_channel, clock=services.engine.clock
+        )
 
     def subscribe(self) -> None:
         self._services.events.subscribe(RunFailed, self.on_failed)
         self._services.events.subscribe(RunRecovered, self.on_recovered)
+        self.queues.subscribe(self._services.events)
 
     async def on_failed(self, event: RunFailed) -> None:
         if not event.final:
@@ -76,6 +82,7 @@ class FailureAlerts:
                 current = await self._store.open_for(alert.job_id)
                 if current is not None and current.owed:
                     await self._deliver(current)
+        await self.queues.redeliver()
 
     async def _deliver(self, alert: Alert) -> None:
         now = self._services.engine.clock()

@@ -12,7 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from application.operations import Operations
 from bot.views.home import home_view
-from core.events import Event, JobChanged, RunFailed, RunRecovered
+from core.events import Event, JobChanged, QueueRecovered, QueueStalled, RunFailed, RunRecovered
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +31,7 @@ class HomeTabs:
         self._closed = False
 
     def subscribe(self) -> None:
-        for kind in (RunFailed, RunRecovered, JobChanged):
+        for kind in (RunFailed, RunRecovered, JobChanged, QueueStalled, QueueRecovered):
             self._ops.services.events.subscribe(kind, self._changed)
 
     async def close(self) -> None:

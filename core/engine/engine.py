@@ -104,6 +104,7 @@ class Engine:
         self._runner.dispatch = dispatch
         self._background: set[asyncio.Task[object]] = set()
         self._housekeeper: asyncio.Task[None] | None = None
+        self._supervisor: asyncio.Task[None] | None = None
         self._retry_timers: dict[int, asyncio.TimerHandle] = {}
         self._stopping = False
         self._fires: list[_Fire] = []
@@ -138,6 +139,8 @@ class Engine:
             self._arm_retry(failed, failed.retry_at or now)
         self._timetable.start()
         self._housekeeper = asyncio.get_running_loop().create_task(self._housekeeping())
+        if self._runner.dispatch is not None:
+            self._supervisor = asyncio.get_running_loop().create_task(self._supervise(self._runner.dispatch))
         log.info("scheduler started with %d scheduled job(s)", len(self._timetable.scheduled_ids()))
 
     async def _recover_runs(self, now: datetime) -> None:
@@ -170,6 +173,7 @@ class Engine:
         if self._housekeeper is not None:
             self._housekeeper.cancel()
             await asyncio.gather(self._housekeeper, return_exceptions=True)
+        await self._stop_supervising()
         # Fires and retries in flight are short (a few queries, then a run starts): let them land, so no
         # claimed retry is lost and no run row is left without the task that runs it.
         if self._background:
@@ -200,6 +204,7 @@ class Engine:
             self._housekeeper.cancel()
             await asyncio.gather(self._housekeeper, return_exceptions=True)
             self._housekeeper = None
+        await self._stop_supervising()
         await self._runner.interrupt_all()
 
     async def refresh_job(self, job_id: str, *, schedule_changed: bool) -> None:
@@ -478,6 +483,18 @@ class Engine:
             except Exception:
                 log.exception("housekeeping failed; will try again")
             await asyncio.sleep(self._housekeeping_every.total_seconds())
+
+    async def _supervise(self, dispatch: RunDispatch) -> None:
+        try:
+            await dispatch.supervise()
+        except Exception:
+            log.exception("watching the workers failed; the queue check stops until the next start")
+
+    async def _stop_supervising(self) -> None:
+        if self._supervisor is not None:
+            self._supervisor.cancel()
+            await asyncio.gather(self._supervisor, return_exceptions=True)
+            self._supervisor = None
 
     def _changed(self, job_id: str, change: str, actor: str | None) -> None:
         log.info("job %s %s by %s", job_id, change, actor or "system")

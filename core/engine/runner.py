@@ -15,7 +15,9 @@ from core.events import EventBus, RunFailed, RunRecovered, RunSkipped, RunStarte
 from core.execution.base import RunDispatch
 from core.execution.cancel import execute_cancellable
 from core.executors.base import Executors
+from core.executors.progress import Progress
 from core.jobs.spec import JobSpec
+from core.redaction import mask_secrets
 from core.runs import ErrorClass, ExecutionResult, RunRecord, RunStatus, RunTrigger
 from core.storage.runs_store import FireTakenError, NewRun, RunStore
 
@@ -117,7 +119,9 @@ class Runner:
             else:
                 self._slots[spec.id] += 1
                 taken[spec.id] += 1
-                new.append(self._new_run(request, RunStatus.RUNNING, None))
+                # Sent to a worker: the row names its queue, so a run waiting there for nobody can be seen.
+                queue = spec.queue if self.dispatch is not None else None
+                new.append(self._new_run(request, RunStatus.RUNNING, None, queue=queue))
         try:
             recorded = await self._runs.add_many(new, now=self._clock())
         except BaseException:
@@ -199,7 +203,7 @@ class Runner:
         await asyncio.gather(*tasks, return_exceptions=True)
 
     @staticmethod
-    def _new_run(request: RunRequest, status: RunStatus, message: str | None) -> NewRun:
+    def _new_run(request: RunRequest, status: RunStatus, message: str | None, *, queue: str | None = None) -> NewRun:
         return NewRun(
             request.spec.id,
             request.trigger,
@@ -210,6 +214,7 @@ class Runner:
             retry_of=request.retry_of,
             fixit_plan_id=request.fixit_plan_id,
             error_message=message,
+            queue=queue,
         )
 
     def _overlap_message(self, spec: JobSpec, running: int) -> str:
@@ -310,9 +315,19 @@ class Runner:
         return interrupted[0] if interrupted else run
 
     async def _execute(self, spec: JobSpec, run_id: int) -> ExecutionResult:
+        progress = Progress(spec.id, mask=lambda text: mask_secrets(text, spec) or "")
         return await execute_cancellable(
-            self._executors, spec, cancel_requested=lambda: self._runs.cancel_requested(run_id)
+            self._executors, spec, cancel_requested=lambda: self._poll(run_id, progress), progress=progress
         )
+
+    async def _poll(self, run_id: int, progress: Progress) -> str | None:
+        """Once a second while a local run executes: save its job's newest progress (only when it changed),
+        and ask whether someone cancelled it."""
+        report = progress.pending()
+        if report is not None:
+            await self._runs.save_progress(run_id, report)
+            progress.saved()
+        return await self._runs.cancel_requested(run_id)
 
     async def _announce(self, request: RunRequest | None, run: RunRecord, prior_failures: int) -> None:
         duration = f"{run.duration.total_seconds():.2f}s" if run.duration else "-"

@@ -28,3 +28,8 @@ class RunDispatch(Protocol):
         under the same task id (only one delivery can claim it); ``queue`` is None when the run's job was
         removed since, and such a run is ended as skipped, as a worker would end it."""
         ...
+
+    async def supervise(self) -> None:
+        """What the leader watches about the workers while it leads (the engine runs this from its start
+        until it stops or stands down, and cancels it then)."""
+        ...

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import logging
 from collections.abc import Awaitable, Callable
 
 from core.execution.local import execute_masked
 from core.executors.base import Executors
+from core.executors.progress import CURRENT_PROGRESS, Progress
 from core.jobs.spec import JobSpec
 from core.runs import ErrorClass, ExecutionResult, RunStatus
 
@@ -31,8 +33,13 @@ async def execute_cancellable(
     *,
     cancel_requested: Callable[[], Awaitable[str | None]],
     poll_seconds: float = CANCEL_POLL_SECONDS,
+    progress: Progress | None = None,
 ) -> ExecutionResult:
-    work = asyncio.ensure_future(execute_masked(executors, spec))
+    """Execute ``spec``, asking ``cancel_requested`` every ``poll_seconds`` (the caller's poll also saves
+    what ``progress`` holds: one poll, one round trip). ``progress`` is what a python job reports to."""
+    context = contextvars.copy_context()
+    context.run(CURRENT_PROGRESS.set, progress)
+    work = asyncio.get_running_loop().create_task(execute_masked(executors, spec), context=context)
     try:
         while True:
             done, _ = await asyncio.wait({work}, timeout=poll_seconds)
@@ -56,5 +63,5 @@ async def _asked(cancel_requested: Callable[[], Awaitable[str | None]], job_id: 
     try:
         return await cancel_requested()
     except Exception:  # a database hiccup must not end the run; the next poll asks again
-        log.warning("could not read whether a run of %s was cancelled", job_id)
+        log.warning("could not poll the row of a run of %s (cancel request, progress)", job_id)
         return None

@@ -13,6 +13,8 @@ from enum import StrEnum
 from core.clock import Clock
 from core.execution.cancel import execute_cancellable
 from core.executors.base import Executors
+from core.executors.progress import Progress
+from core.redaction import mask_secrets
 from core.runs import ErrorClass, ExecutionResult, RunStatus
 from core.storage.jobs_store import JobStore
 from core.storage.runs_store import RunStore
@@ -40,8 +42,10 @@ async def carry_out_claimed(
         outcome = removed_job_result(run.job_id)
     else:
         log.info("run %s of %s claimed by %s", run_id, run.job_id, worker)
+        spec = stored.spec
+        progress = Progress(spec.id, mask=lambda text: mask_secrets(text, spec) or "")
         outcome = await execute_cancellable(
-            executors, stored.spec, cancel_requested=lambda: _beat_and_ask(runs, run_id, clock)
+            executors, spec, cancel_requested=lambda: _beat_and_ask(runs, run_id, clock, progress), progress=progress
         )
     await runs.finish(run_id, outcome, now=clock(), claimed_by=worker[:200])
     log.info("run %s of %s %s on %s", run_id, run.job_id, outcome.status, worker)
@@ -54,9 +58,12 @@ def removed_job_result(job_id: str) -> ExecutionResult:
     )
 
 
-async def _beat_and_ask(runs: RunStore, run_id: int, clock: Clock) -> str | None:
-    """Every poll of a worker's run says it is alive (the leader's lost-worker bound rests on it) and asks
-    whether someone cancelled it."""
-    if not await runs.beat(run_id, now=clock()):
-        return ENDED_ELSEWHERE  # declared lost (or ended by a leader in local mode): stop, do not run on
+async def _beat_and_ask(runs: RunStore, run_id: int, clock: Clock, progress: Progress) -> str | None:
+    """Every poll of a worker's run says it is alive (the leader's lost-worker bound rests on it), saves the
+    job's newest progress in the same UPDATE, and asks whether someone cancelled it."""
+    report = progress.pending()
+    if not await runs.beat(run_id, now=clock(), progress=report):
+        return ENDED_ELSEWHERE  # declared lost, or ended by a restarting leader: stop rather than run on
+    if report is not None:
+        progress.saved()
     return await runs.cancel_requested(run_id)

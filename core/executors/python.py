@@ -14,6 +14,7 @@ from typing import Any
 
 from core.durations import format_duration
 from core.executors.results import REPR_MAX_CHARS, RESULT_MAX_CHARS, keepable
+from core.executors.progress import CURRENT_PROGRESS, PROGRESS_PARAMETER, Progress
 from core.jobs.spec import JobSpec, PythonJob
 from core.runs import ErrorClass, ExecutionResult, RunStatus, tail_text
 
@@ -34,6 +35,10 @@ class PythonExecutor:
     cancelled, but a thread cannot be killed, so a plain function keeps running in the background until it
     returns on its own: its outcome is dropped, and ``still_running`` keeps the job's slot until then.
 
+    A function with a ``progress`` parameter (and no ``progress`` in the job's kwargs, which would win) is
+    given ``progress(fraction, text="")`` (core.executors.progress): the run's reporter when whoever runs
+    the job set one, otherwise one whose reports go nowhere.
+
     The return value is kept as ``result`` in its JSON form when it is JSON-serializable (tuples become
     lists, keys become strings); longer than RESULT_MAX_CHARS of JSON, it is kept as the cut JSON text
     instead. A value that is not JSON-serializable is kept as its ``repr()``, cut to REPR_MAX_CHARS.
@@ -49,7 +54,7 @@ class PythonExecutor:
         thread: list[asyncio.Future[Any]] = []
         try:
             async with deadline:
-                value = await _call(function, spec.kwargs, thread)
+                value = await _call(function, _with_progress(function, spec), thread)
         except TimeoutError as error:
             if not deadline.expired():  # the job's own TimeoutError, not ours
                 return _crashed(error)
@@ -80,6 +85,20 @@ def _resolve(target: str) -> Callable[..., Any] | ExecutionResult:
     if not callable(function):
         return ExecutionResult.failure(f"{target} is not callable", ErrorClass.PERMANENT)
     return function
+
+
+def _with_progress(function: Callable[..., Any], spec: PythonJob) -> Mapping[str, Any]:
+    if PROGRESS_PARAMETER in spec.kwargs or not _takes_progress(function):
+        return spec.kwargs
+    return {**spec.kwargs, PROGRESS_PARAMETER: (CURRENT_PROGRESS.get() or Progress(spec.id)).report}
+
+
+def _takes_progress(function: Callable[..., Any]) -> bool:
+    try:
+        parameter = inspect.signature(function).parameters.get(PROGRESS_PARAMETER)
+    except (TypeError, ValueError):  # some builtins and C callables have no signature to read
+        return False
+    return parameter is not None and parameter.kind in (parameter.POSITIONAL_OR_KEYWORD, parameter.KEYWORD_ONLY)
 
 
 async def _call(function: Callable[..., Any], kwargs: Mapping[str, Any], thread: list[asyncio.Future[Any]]) -> Any:

@@ -10,6 +10,8 @@ run_stuck              unhealthy    a run is still running past its job's timeou
 latest_run_failed      degraded     a job's latest finished run failed (failed, timed out, interrupted)
 runs_missed            degraded     a job missed at least ``missed_runs_degraded`` runs in the window
 no_jobs                degraded     no job is defined (when ``degraded_without_jobs``)
+queue_unserved         degraded     runs wait on a queue that no online worker consumes
+                                    (core.execution.workers: the wait bound, what "online" means)
 approval_overdue       degraded     an approval is still pending past ``approval_overdue_fraction``
                                     of its lifetime (created_at to expires_at)
 =====================  ===========  ==============================================================
@@ -28,6 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from core.config import Settings
 from core.durations import format_duration
+from core.execution.workers import QueueWait
 from core.sitrep.model import FailingJob, Health, HealthLevel, HealthReason, ReasonCode, RunningRun
 
 _MESSAGE_LIMIT = 120
@@ -83,6 +86,8 @@ class HealthFacts:
     pending_approvals: Sequence[PendingApproval] = ()
     # Replicas on PostgreSQL: how long no replica has led (None: one leads, or there is one process).
     leaderless_for: timedelta | None = None
+    # Queues with runs waiting past the bound that no online worker consumes (core.execution.workers).
+    stalled_queues: Sequence[QueueWait] = ()
 
 
 def evaluate_health(facts: HealthFacts, rules: HealthRules) -> Health:
@@ -131,6 +136,14 @@ def _jobs(facts: HealthFacts, rules: HealthRules) -> Iterator[HealthReason]:
             yield _reason(HealthLevel.DEGRADED, ReasonCode.RUNS_MISSED, text, job_id)
     if facts.job_count == 0 and rules.degraded_without_jobs:
         yield _reason(HealthLevel.DEGRADED, ReasonCode.NO_JOBS, "No jobs are defined.")
+    for wait in facts.stalled_queues:
+        yield _reason(HealthLevel.DEGRADED, ReasonCode.QUEUE_UNSERVED, queue_unserved_text(wait, facts.now))
+
+
+def queue_unserved_text(wait: QueueWait, now: datetime) -> str:
+    runs = "1 run" if wait.runs == 1 else f"{wait.runs} runs"
+    waited = format_duration(timedelta(seconds=max(int((now - wait.since).total_seconds()), 0)))
+    return f"Queue {wait.queue} has {runs} waiting for {waited}: no online worker consumes it."
 
 
 def _failing(job: FailingJob, rules: HealthRules) -> HealthReason:

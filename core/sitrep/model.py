@@ -40,6 +40,7 @@ class ReasonCode(StrEnum):
     NO_JOBS = "no_jobs"
     APPROVAL_OVERDUE = "approval_overdue"
     NO_LEADER = "no_leader"
+    QUEUE_UNSERVED = "queue_unserved"
 
 
 class _Model(BaseModel):
@@ -111,6 +112,10 @@ class RunningRun(_Model):
     elapsed: timedelta
     timeout: timedelta
     stuck: bool
+    # The worker executing it (SCHEDOPS_EXECUTION=celery), and what its python job last reported.
+    worker: str | None = None
+    progress: float | None = None
+    progress_text: str | None = None
 
 
 class RunSummary(_Model):
@@ -150,6 +155,41 @@ class ReplicaLine(_Model):
     since: datetime
 
 
+class WorkerLine(_Model):
+    """A `schedops worker` heard from in the last day: online (beating, not stopped) or not, what it
+    consumes, and the runs it executes now (none: idle)."""
+
+    name: str
+    host: str
+    pid: int
+    queues: list[str]
+    concurrency: int
+    online: bool
+    started_at: datetime
+    last_seen: datetime
+    stopped_at: datetime | None = None
+    running: list[RunningRun] = []
+
+
+class WaitingQueue(_Model):
+    """``runs`` runs sent to ``queue`` and still unclaimed past the wait bound, the oldest since ``since``;
+    ``served``: an online worker consumes the queue (they are busy), otherwise none does (stalled)."""
+
+    queue: str
+    runs: int
+    since: datetime
+    served: bool
+
+
+class WorkersOverview(_Model):
+    workers: list[WorkerLine] = []
+    waiting: list[WaitingQueue] = []
+
+    @property
+    def online(self) -> int:
+        return sum(worker.online for worker in self.workers)
+
+
 class Sitrep(_Model):
     """The whole situation. With the database unreachable, ``database_error`` says why and the sections
     that need it are None or empty."""
@@ -169,6 +209,8 @@ class Sitrep(_Model):
     upcoming: list[UpcomingRun] = []
     paused_jobs: list[PausedJob] = []
     replicas: list[ReplicaLine] = []
+    # None: runs execute in schedops' own process and no worker ever registered (no section to show).
+    workers: WorkersOverview | None = None
 
 
 class JobReport(_Model):

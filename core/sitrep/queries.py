@@ -44,14 +44,16 @@ def _with_job(query: Select[*tuple[Any, ...]]) -> Select[*tuple[Any, ...]]:
 
 
 async def running_runs(connection: AsyncConnection, job_id: str | None = None) -> Sequence[AnyRow]:
-    """Runs in progress, oldest first, from the partial index ix_runs_running.
+    """Runs in progress, oldest first, from the partial index ix_runs_running, with the worker executing
+    each (if any) and its job's progress.
 
     SQLite uses that index only when it can prove ``status = 'running'``, so the status is a literal rather
     than a parameter; and with no statistics it would rather walk the table in id order than sort, so the
     few rows are sorted here.
     """
     running = RunRow.status == literal_column(f"'{RunStatus.RUNNING.value}'")
-    query = _with_job(select(*_SUMMARY_COLUMNS)).where(running)
+    live = (RunRow.claimed_by, RunRow.progress, RunRow.progress_text)
+    query = _with_job(select(*_SUMMARY_COLUMNS, *live)).where(running)
     if job_id is not None:
         query = query.where(RunRow.job_id == job_id)
     rows: list[AnyRow] = list((await connection.execute(query)).all())

@@ -12,15 +12,18 @@ from typing import TypeVar
 from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from core.execution.workers import WAIT_BOUND, QueueWait, stalled_queues
 from core.sitrep import catalogue, percentiles, queries, window
 from core.sitrep.catalogue import Schedulable
 from core.sitrep.health import DEFAULT_RULES, HealthFacts, HealthRules, PendingApproval, evaluate_health
 from core.sitrep.model import FailingJob, JobCounts, PausedJob, ReplicaLine, RunningRun, RunSummary, Sitrep
 from core.sitrep.rows import failing_job, on_time_stats, run_stats, run_summary, running_run
 from core.sitrep.upcoming import upcoming_runs
+from core.sitrep.workers import Workers, workers_overview
 from core.storage import failures
 from core.storage.database import Database
 from core.storage.replicas_store import ReplicaStore
+from core.storage.runs_store import waiting_by_queue
 
 T = TypeVar("T")
 DATABASE_ERRORS = (SQLAlchemyError, OSError, TimeoutError)
@@ -38,6 +41,8 @@ class _Ask:
     recent: int
     misfire_grace: timedelta
     replicas: Replicas | None = None
+    workers: Workers | None = None
+    wait_bound: timedelta = WAIT_BOUND
 
     @property
     def start(self) -> datetime:
@@ -82,16 +87,32 @@ async def build_sitrep(
     misfire_grace: timedelta = timedelta(minutes=5),
     database_timeout: timedelta = timedelta(seconds=10),
     replicas: Replicas | None = None,
+    workers: Workers | None = None,
+    wait_bound: timedelta = WAIT_BOUND,
 ) -> Sitrep:
     """The situation at ``now``; run figures cover the runs created in [now - window, now].
 
-    ``misfire_grace`` is the grace of jobs without their own (SCHEDOPS_MISFIRE_GRACE). Never raises because
+    ``misfire_grace`` is the grace of jobs without their own (SCHEDOPS_MISFIRE_GRACE). With ``workers`` (the
+    registry, core.sitrep.workers) the sitrep has a Workers section, and runs waiting on a queue longer than
+    ``wait_bound`` count: on a queue no online worker consumes, they make it degraded. Never raises because
     the database is unreachable or slower than ``database_timeout``: the sitrep is then unhealthy, says why,
     and leaves out what it could not read.
     """
     if now.tzinfo is None:
         raise ValueError("now must be an aware datetime")
-    ask = _Ask(now, window, scheduler_running, default_timezone, rules, upcoming, recent, misfire_grace, replicas)
+    ask = _Ask(
+        now,
+        window,
+        scheduler_running,
+        default_timezone,
+        rules,
+        upcoming,
+        recent,
+        misfire_grace,
+        replicas,
+        workers,
+        wait_bound,
+    )
     try:
         async with asyncio.timeout(database_timeout.total_seconds()):
             return await _sitrep(db, ask)
@@ -118,6 +139,7 @@ class _Figures:
     paused: list[PausedJob]
     soonest: list[Schedulable]
     approvals: list[PendingApproval]
+    waits: list[QueueWait]
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +166,7 @@ async def _sitrep(db: Database, ask: _Ask) -> Sitrep:
         missed_by_job=figures.missed,
         pending_approvals=figures.approvals,
         leaderless_for=None if ask.replicas is None else ask.replicas.leaderless_for(ask.now),
+        stalled_queues=[] if ask.workers is None else stalled_queues(figures.waits, ask.workers.served),
     )
     return Sitrep(
         generated_at=ask.now,
@@ -160,6 +183,9 @@ async def _sitrep(db: Database, ask: _Ask) -> Sitrep:
         upcoming=upcoming_runs(figures.soonest, ask.default_timezone, now=ask.now, limit=ask.upcoming),
         paused_jobs=figures.paused,
         replicas=[] if ask.replicas is None else ask.replicas.lines,
+        workers=None
+        if ask.workers is None
+        else workers_overview(ask.workers, figures.running, figures.waits, now=ask.now),
     )
 
 
@@ -177,6 +203,8 @@ async def _figures(connection: AsyncConnection, ask: _Ask) -> _Figures:
         paused=await catalogue.paused_jobs(connection),
         soonest=await catalogue.soonest_jobs(connection, ask.upcoming),
         approvals=await queries.pending_approvals(connection),
+        # Only with workers to speak of: a sitrep of local execution pays nothing for them.
+        waits=[] if ask.workers is None else await waiting_by_queue(connection, older_than=ask.now - ask.wait_bound),
     )
 
 

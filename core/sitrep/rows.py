@@ -46,6 +46,9 @@ def running_run(row: AnyRow, rules: HealthRules, now: datetime) -> RunningRun:
         elapsed=max(now - started, timedelta(0)),
         timeout=timeout,
         stuck=rules.is_stuck(started, timeout, now),
+        worker=getattr(row, "claimed_by", None),
+        progress=getattr(row, "progress", None),
+        progress_text=getattr(row, "progress_text", None) or None,
     )
 
 

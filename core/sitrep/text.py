@@ -21,6 +21,8 @@ from core.sitrep.model import (
     RunSummary,
     Sitrep,
     UpcomingRun,
+    WaitingQueue,
+    WorkerLine,
 )
 
 LIST_LIMIT = 15
@@ -42,6 +44,7 @@ def render_sitrep(sitrep: Sitrep) -> str:
         ("Upcoming", _capped(sitrep.upcoming, lambda run: _upcoming(run, zone))),
         ("Recent runs", _capped(sitrep.recent_runs, lambda run: _run(run, zone))),
         (f"Paused jobs ({len(sitrep.paused_jobs)})", _capped(sitrep.paused_jobs, lambda j: _paused(j, zone))),
+        *_workers(sitrep, zone),
     ]
     for title, body in sections:
         if body:
@@ -108,7 +111,43 @@ def _failing(job: FailingJob, zone: ZoneInfo) -> str:
 
 def _running(run: RunningRun) -> str:
     stuck = f"  STUCK: past its {format_duration(run.timeout)} timeout" if run.stuck else ""
-    return f"  #{run.run_id:<9} {run.job_id:<24} for {format_duration(run.elapsed)}{stuck}"
+    on = f"  on {run.worker}" if run.worker else ""
+    return f"  #{run.run_id:<9} {run.job_id:<24} for {format_duration(run.elapsed)}{_progress(run)}{on}{stuck}"
+
+
+def _progress(run: RunningRun) -> str:
+    if run.progress is None:
+        return ""
+    return f"  {run.progress:.0%}" + (f" {run.progress_text}" if run.progress_text else "")
+
+
+def _workers(sitrep: Sitrep, zone: ZoneInfo) -> list[tuple[str, list[str]]]:
+    overview = sitrep.workers
+    if overview is None:
+        return []
+    lines = [_waiting(wait, zone) for wait in overview.waiting]
+    lines += _capped(overview.workers, lambda worker: _worker(worker, zone))
+    if not overview.workers:
+        lines.append("  no worker has registered")
+    return [(f"Workers ({overview.online} online of {len(overview.workers)})", lines)]
+
+
+def _waiting(wait: WaitingQueue, zone: ZoneInfo) -> str:
+    why = "every worker on it busy" if wait.served else "NO ONLINE WORKER consumes it"
+    return f"  queue {wait.queue}: {wait.runs:,} run(s) waiting since {_at(wait.since, zone)}, {why}"
+
+
+def _worker(worker: WorkerLine, zone: ZoneInfo) -> str:
+    if worker.online:
+        state = "online"
+    elif worker.stopped_at is not None:
+        state = f"offline (stopped {_at(worker.stopped_at, zone)})"
+    else:
+        state = f"offline (last seen {_at(worker.last_seen, zone)})"
+    head = f"  {worker.name} on {worker.host} pid {worker.pid}, queues {', '.join(worker.queues)}: {state}"
+    runs = [f"    run #{run.run_id} {run.job_id}{_progress(run)}" for run in worker.running]
+    idle = ", idle" if worker.online and not worker.running else ""
+    return "\n".join([head + idle, *runs])
 
 
 def _upcoming(run: UpcomingRun, zone: ZoneInfo) -> str:

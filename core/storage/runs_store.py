@@ -11,7 +11,10 @@ from typing import Any
 from sqlalchemy import delete, func, literal_column, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
 
+from core.execution.workers import QueueWait
+from core.executors.progress import ProgressReport
 from core.runs import ErrorClass, ExecutionResult, RunRecord, RunStatus, RunTrigger
 from core.storage.database import Database
 from core.storage.failures import failure_streak
@@ -89,6 +92,20 @@ def to_record(row: RunRow) -> RunRecord:
     )
 
 
+async def waiting_by_queue(connection: AsyncConnection, *, older_than: datetime) -> list[QueueWait]:
+    """Per queue, the runs sent to it and still unclaimed that were recorded before ``older_than`` (see
+    core.execution.workers): one grouped read of the running runs, through the partial index
+    ix_runs_running."""
+    query = (
+        select(RunRow.queue, func.count(), func.min(RunRow.created_at))
+        .where(_RUNNING, RunRow.claimed_by.is_(None), RunRow.queue.is_not(None), RunRow.created_at < older_than)
+        .group_by(RunRow.queue)
+        .order_by(RunRow.queue)
+    )
+    rows = (await connection.execute(query)).all()
+    return [QueueWait(str(queue), int(count), _aware(since)) for queue, count, since in rows]
+
+
 def _insert_new_fires(dialect: str) -> Any:
     """INSERT into runs that skips a (job, fire time) already recorded, on either backend."""
     build = postgresql.insert if dialect == "postgresql" else sqlite.insert
@@ -110,6 +127,7 @@ class NewRun:
     retry_of: int | None = None
     fixit_plan_id: str | None = None
     error_message: str | None = None
+    queue: str | None = None  # the Celery queue it is sent to; None: carried out by the leader itself
 
     def values(self, now: datetime) -> dict[str, Any]:
         running = self.status is RunStatus.RUNNING
@@ -128,6 +146,7 @@ class NewRun:
             "retry_of": self.retry_of,
             "fixit_plan_id": self.fixit_plan_id,
             "error_message": self.error_message,
+            "queue": self.queue,
         }
 
 
@@ -334,12 +353,28 @@ class RunStore:
         async with self._db.session() as session:
             return await session.scalar(query)
 
-    async def beat(self, run_id: int, *, now: datetime) -> bool:
-        """The claimed run's worker is alive (written by the worker while it executes the run); False when the
-        run is no longer running (the leader ended it)."""
+    async def beat(self, run_id: int, *, now: datetime, progress: ProgressReport | None = None) -> bool:
+        """The claimed run's worker is alive (written by the worker while it executes the run), with its job's
+        newest progress when there is some; False when the run is no longer running (the leader ended it)."""
+        values: dict[str, Any] = {"heartbeat_at": now}
+        if progress is not None:
+            values.update(progress=progress.fraction, progress_text=progress.text)
         async with self._db.session.begin() as session:
-            result = await session.execute(update(RunRow).where(RunRow.id == run_id, _RUNNING).values(heartbeat_at=now))
+            result = await session.execute(update(RunRow).where(RunRow.id == run_id, _RUNNING).values(**values))
             return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def save_progress(self, run_id: int, progress: ProgressReport) -> None:
+        """What the running run's job last reported (a run already ended keeps what it had)."""
+        async with self._db.session.begin() as session:
+            await session.execute(
+                update(RunRow)
+                .where(RunRow.id == run_id, _RUNNING)
+                .values(progress=progress.fraction, progress_text=progress.text)
+            )
+
+    async def waiting_by_queue(self, *, older_than: datetime) -> list[QueueWait]:
+        async with self._db.engine.connect() as connection:
+            return await waiting_by_queue(connection, older_than=older_than)
 
     async def dispatch_state(self, run_id: int) -> DispatchState:
         """What the leader follows about a dispatched run, in one read."""

@@ -5,7 +5,20 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Boolean, ColumnElement, DateTime, Index, Integer, MetaData, String, Text, text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    ColumnElement,
+    DateTime,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    text,
+)
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -133,6 +146,13 @@ class RunRow(Base):
     # When the worker executing a claimed run last said it was alive: the leader marks the run interrupted
     # when this falls too far behind (a worker SIGKILLed, a host gone).
     heartbeat_at: Mapped[datetime | None]
+    # The Celery queue a run was sent to (None: carried out in the leader's own process). A run still running,
+    # unclaimed, long after it was sent waits on its queue: the sitrep's queue_unserved rule reads it.
+    queue: Mapped[str | None] = mapped_column(String(64))
+    # What a python job last reported through its ``progress`` argument (core.execution.progress): a fraction
+    # in [0, 1] and a short line, masked like output. Saved at most once per poll, never per call.
+    progress: Mapped[float | None] = mapped_column(Float)
+    progress_text: Mapped[str | None] = mapped_column(String(200))
 
     __table_args__ = (
         # "runs of job X, newest first"
@@ -277,6 +297,42 @@ class ReplicaRow(Base):
     led_at: Mapped[datetime | None]
 
     __table_args__ = (Index("ix_replicas_heartbeat_at", "heartbeat_at"),)
+
+
+class WorkerRow(Base):
+    """A `schedops worker` process: who it is, what it consumes, and its last heartbeat (its presence thread
+    beats every few seconds; a clean shutdown sets ``stopped_at``)."""
+
+    __tablename__ = "workers"
+
+    # The Celery hostname (``name@host``): what runs.claimed_by holds for the runs it executes.
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)
+    host: Mapped[str] = mapped_column(String(255))
+    pid: Mapped[int] = mapped_column(Integer)
+    queues: Mapped[Any] = mapped_column(JSON)  # the queue names it consumes, a list
+    concurrency: Mapped[int] = mapped_column(Integer)
+    started_at: Mapped[datetime]
+    heartbeat_at: Mapped[datetime]
+    stopped_at: Mapped[datetime | None]
+
+    __table_args__ = (Index("ix_workers_heartbeat_at", "heartbeat_at"),)
+
+
+class QueueAlertRow(Base):
+    """One episode of a queue that has runs waiting and no online worker to take them: opened and closed by
+    the leader's check (core.execution.queue_watch), each change recorded before Slack hears of it (as for
+    job alerts). ``served_at`` set: the episode is over; ``resolved_at`` set: nothing is left to show."""
+
+    __tablename__ = "queue_alerts"
+
+    queue: Mapped[str] = mapped_column(String(64), primary_key=True)
+    waiting: Mapped[int] = mapped_column(Integer)
+    waiting_since: Mapped[datetime]
+    opened_at: Mapped[datetime]
+    served_at: Mapped[datetime | None]
+    channel_id: Mapped[str | None] = mapped_column(String(32))
+    message_ts: Mapped[str | None] = mapped_column(String(32))
+    resolved_at: Mapped[datetime | None]
 
 
 class RunRequestRow(Base):

@@ -14,6 +14,7 @@ from core.execution.base import RUN_TASK_NAME, task_id_for
 from core.execution.cancel import cancelled_result
 from core.execution.claimed import removed_job_result
 from core.execution.following import LEADER_CLAIM, FollowStep, needs_sending, next_step
+from core.execution.queue_watch import QueueWatch
 from core.jobs.spec import JobSpec
 from core.runs import ErrorClass, ExecutionResult, RunRecord
 from core.storage.runs_store import RunStore
@@ -40,8 +41,10 @@ class CeleryDispatch:
         poll_seconds: float = POLL_SECONDS,
         lost_after: timedelta = LOST_AFTER,
         clock: Clock = utc_now,
+        queues: QueueWatch | None = None,
     ) -> None:
         self._app = app
+        self._queues = queues
         self._lost_after = lost_after
         self._clock = clock
         self._runs = runs
@@ -77,6 +80,11 @@ class CeleryDispatch:
             elif step is FollowStep.FINISH_LEADER_ENDING:
                 await self._finish_leader_ending(run_id, state.cancel_requested_by)
             await asyncio.sleep(self._poll)
+
+    async def supervise(self) -> None:
+        """The stalled-queue check (core.execution.queue_watch explains why it runs here and not per run)."""
+        if self._queues is not None:
+            await self._queues.run()
 
     async def _send(self, run_id: int, queue: str) -> RunRecord | None:
         """Publish the run's message: None once sent, or the run's final row when the broker refused it."""

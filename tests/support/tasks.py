@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import time
 from pathlib import Path
+from typing import Any
 
 
 async def nap(seconds: float) -> dict[str, float]:
@@ -40,3 +41,17 @@ def doze(seconds: float) -> dict[str, float]:
 def echo(**values: object) -> dict[str, object]:
     """Returns its arguments: a job whose result holds its own kwargs."""
     return dict(values)
+
+
+def report_progress(gate: str, label: str = "", progress: Any = None) -> dict[str, bool]:
+    """A long job that says how far it got: many reports in a tight loop, then 40% with ``label`` in its
+    text, then a bad call (ignored), then it waits for ``gate`` to exist."""
+    for step in range(1000):
+        progress(step / 2500, f"warming up {step}")
+    progress(0.4, f"copying table 3/7 {label}".strip())
+    progress(7, "seven is not a fraction")
+    progress("half", object())
+    while not Path(gate).exists():
+        time.sleep(0.02)
+    progress(1.0, "done")
+    return {"done": True}

@@ -22,8 +22,11 @@ def execute(args: argparse.Namespace, settings: Settings) -> int:
     if bad:
         raise CommandError([f"argument --queue: not a queue name: {queue!r}" for queue in bad], EXIT_BAD_INPUT)
     from schedops.worker.celery_app import make_celery_app
+    from schedops.worker.presence import Presence
 
     app = make_celery_app(settings.broker_url.get_secret_value())
+    # In the workers registry from ready to shutdown: the sitrep lists it, the leader knows its queues.
+    Presence(settings.database_url.get_secret_value(), queues=queues, concurrency=args.concurrency).connect()
     argv = ["worker", "--queues", ",".join(queues), "--concurrency", str(args.concurrency)]
     argv += ["--loglevel", settings.log_level, "--without-gossip", "--without-mingle"]
     if args.hostname:

@@ -13,6 +13,7 @@ from sqlalchemy import event
 
 from core.sitrep import build_job_report, build_sitrep
 from core.sitrep.job_report import running_runs_of
+from core.sitrep.workers import Workers
 from core.storage.database import Database
 from tests.core.sitrep.conftest import Seed
 from tests.support.clock import ManualClock
@@ -38,7 +39,9 @@ async def test_no_query_walks_the_runs_table(sqlite_db: Database, clock: ManualC
             statements.append((statement, parameters))
 
     event.listen(sqlite_db.engine.sync_engine, "before_cursor_execute", record)
-    await build_sitrep(sqlite_db, now=clock.now, scheduler_running=True, default_timezone="UTC")
+    # With workers to speak of, so the runs waiting on queues are read too.
+    workers = Workers(listed=[], served=frozenset())
+    await build_sitrep(sqlite_db, now=clock.now, scheduler_running=True, default_timezone="UTC", workers=workers)
     await build_job_report(sqlite_db, "backup", now=clock.now, default_timezone="UTC")
     assert [run.job_id for run in await running_runs_of(sqlite_db, "backup", now=clock.now)] == ["backup"]
     event.remove(sqlite_db.engine.sync_engine, "before_cursor_execute", record)
