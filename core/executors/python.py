@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.durations import format_duration
-from core.executors.results import REPR_MAX_CHARS, RESULT_MAX_CHARS, keepable
 from core.executors.progress import CURRENT_PROGRESS, PROGRESS_PARAMETER, Progress
+from core.executors.results import REPR_MAX_CHARS, RESULT_MAX_CHARS, keepable
 from core.jobs.spec import JobSpec, PythonJob
 from core.runs import ErrorClass, ExecutionResult, RunStatus, tail_text
 
