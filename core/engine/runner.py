@@ -342,8 +342,12 @@ class Runner:
         elif run.status is RunStatus.SKIPPED:
             self._events.publish(RunSkipped(run))
         else:
-            retrying = await self.on_failure(request, run) if self.on_failure and request else False
-            self._events.publish(RunFailed(run, final=not retrying))
+            # A cancelled run (interrupted on request) is never retried: someone stopped it on purpose.
+            cancelled_by = await self._runs.cancelled_by(run.id) if run.status is RunStatus.INTERRUPTED else None
+            retrying = (
+                await self.on_failure(request, run) if self.on_failure and request and not cancelled_by else False
+            )
+            self._events.publish(RunFailed(run, final=not retrying, cancelled_by=cancelled_by))
 
 
 def failure_reason(run: RunRecord) -> str:

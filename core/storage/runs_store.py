@@ -376,6 +376,14 @@ class RunStore:
         async with self._db.engine.connect() as connection:
             return await waiting_by_queue(connection, older_than=older_than)
 
+    async def cancelled_by(self, run_id: int) -> str | None:
+        """Who cancelled ``run_id``, if it ended interrupted on a cancel request; else None."""
+        query = select(RunRow.cancel_requested_by).where(
+            RunRow.id == run_id, RunRow.status == RunStatus.INTERRUPTED.value
+        )
+        async with self._db.session() as session:
+            return (await session.execute(query)).scalar_one_or_none()
+
     async def dispatch_state(self, run_id: int) -> DispatchState:
         """What the leader follows about a dispatched run, in one read."""
         query = select(RunRow.status, RunRow.claimed_by, RunRow.cancel_requested_by, RunRow.heartbeat_at).where(
