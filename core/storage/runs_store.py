@@ -161,6 +161,10 @@ class RunStore:
     def __init__(self, db: Database) -> None:
         self._db = db
 
+    @property
+    def db(self) -> Database:
+        return self._db
+
     async def add_many(self, runs: Sequence[NewRun], *, now: datetime) -> list[RunRecord | None]:
         """Record ``runs`` in one transaction (the fires of one instant), answering in their order. A
         scheduled run whose (job, fire time) already has its row (another process that believed it led

@@ -329,6 +329,17 @@ class WorkerRow(Base):
     __table_args__ = (Index("ix_workers_heartbeat_at", "heartbeat_at"),)
 
 
+class InstallationRow(Base):
+    """The one row naming this installation (its database): what the broker messages of its runs are told
+    apart by (core.execution.base.task_id_for) when several installations share a broker."""
+
+    __tablename__ = "installation"
+
+    # Always 1: the primary key keeps the table to one row, so two replicas creating it at once cannot both.
+    key: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    installation_id: Mapped[str] = mapped_column(String(32))
+
+
 class QueueAlertRow(Base):
     """One episode of a queue that has runs waiting and no online worker to take them: opened and closed by
     the leader's check (core.execution.queue_watch), each change recorded before Slack hears of it (as for
