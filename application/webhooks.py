@@ -29,7 +29,7 @@ TIMEOUT = aiohttp.ClientTimeout(total=10)
 def event_payload(event: Event) -> tuple[str, dict[str, Any]] | None:
     """The event's name and data, or None for events webhooks do not carry."""
     match event:
-        case RunFailed(run=run, final=True):
+        case RunFailed(run=run, final=True, cancelled_by=None):  # a cancel is no failure to report
             return "run.failed", _run(run)
         case RunRecovered(run=run, failures=failures):
             return "run.recovered", {**_run(run), "failures_before": failures}

@@ -34,10 +34,13 @@ class RunSucceeded(Event):
 
 @dataclass(frozen=True, slots=True)
 class RunFailed(Event):
-    """A run failed; ``final`` is true when no automatic retry follows (the moment to alert)."""
+    """A run failed; ``final`` is true when no automatic retry follows (the moment to alert).
+    ``cancelled_by`` names who stopped it on purpose (a cancel): such a run is no failure to alert about,
+    since whoever cancelled it was told its end, and the audit holds it."""
 
     run: RunRecord
     final: bool
+    cancelled_by: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -43,8 +43,8 @@ class FailureAlerts:
         self.queues.subscribe(self._services.events)
 
     async def on_failed(self, event: RunFailed) -> None:
-        if not event.final:
-            return
+        if not event.final or event.cancelled_by is not None:
+            return  # a retry follows, or someone stopped the run on purpose (they were told; the audit has it)
         run = event.run
         job = await self._services.engine.jobs.get(run.job_id)
         channel = (job.spec.alert_channel if job else None) or self._services.settings.alert_channel

@@ -8,6 +8,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from application.operations import Operations
 from bot.slack.errors import UNREACHABLE, is_permanent, reason
 from bot.views.sitrep import sitrep_message
+from core.executors.progress import Progress
 from core.jobs.spec import DigestJob, JobSpec
 from core.runs import ErrorClass, ExecutionResult, RunStatus
 from core.sitrep.model import HealthLevel
@@ -18,7 +19,7 @@ class DigestExecutor:
         self._ops = ops
         self._client = client
 
-    async def execute(self, spec: JobSpec) -> ExecutionResult:
+    async def execute(self, spec: JobSpec, *, progress: Progress | None = None) -> ExecutionResult:
         assert isinstance(spec, DigestJob)
         sitrep = await self._ops.sitrep(window=spec.window)
         if spec.only_when_unhealthy and sitrep.health.level is HealthLevel.HEALTHY:

@@ -160,6 +160,12 @@ class Engine:
             self._runner.adopt(run, None if job is None else _request_of(run, job.spec))
         if orphans:
             log.info("following %d run(s) on workers that a previous leader dispatched", len(orphans))
+        ended = await self.runs.unannounced()
+        jobs = await self.jobs.get_many(sorted({run.job_id for run in ended}))
+        for run in ended:
+            job = jobs.get(run.job_id)
+            log.info("run %s of %s ended on its worker while no leader followed it: announcing it", run.id, run.job_id)
+            await self._runner.announce_unfollowed(run, None if job is None else _request_of(run, job.spec))
 
     async def shutdown(self, grace: timedelta = timedelta(seconds=30)) -> None:
         """Stop firing, let running jobs finish for up to ``grace``, then interrupt and record the rest. Runs on
@@ -443,6 +449,9 @@ class Engine:
     def _arm_retry(self, failed: RunRecord, retry_at: datetime) -> None:
         delay = max(0.0, (retry_at - self.clock()).total_seconds())
         loop = asyncio.get_running_loop()
+        previous = self._retry_timers.pop(failed.id, None)
+        if previous is not None:  # armed already (a start-up announcing a run, then arming what is owed): once
+            previous.cancel()
         self._retry_timers[failed.id] = loop.call_later(delay, lambda: self._spawn(self._retry(failed)))
 
     async def _retry(self, failed: RunRecord) -> None:

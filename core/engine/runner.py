@@ -263,10 +263,24 @@ class Runner:
                 finished.set_result(final)
         if final.status is RunStatus.RUNNING:
             return
+        await self._announce_once(request, final, prior_failures)
+
+    async def announce_unfollowed(self, run: RunRecord, request: RunRequest | None) -> None:
+        """Announce the end of ``run``, which ended on a worker while no leader followed it (alerts, a retry
+        per policy when ``request`` is given), unless another replica claimed the announcement first. Its
+        streak before it is not known any more: a success announced this way reports no recovery."""
+        await self._announce_once(request, run, 0)
+
+    async def _announce_once(self, request: RunRequest | None, final: RunRecord, prior_failures: int) -> None:
         try:
+            # A dispatched run's end is announced by whoever claims it: the leader following it, or the next
+            # leader when none was (a run that ended between two leaders), never both.
+            if self.dispatch is not None and not await self._runs.claim_announcement(final.id):
+                log.info("the end of run %s of %s was announced elsewhere", final.id, final.job_id)
+                return
             await self._announce(request, final, prior_failures)
         except Exception:
-            log.exception("announcing the end of run %s failed", run.id)
+            log.exception("announcing the end of run %s failed", final.id)
 
     @staticmethod
     async def _dispatched(
@@ -342,8 +356,12 @@ class Runner:
         elif run.status is RunStatus.SKIPPED:
             self._events.publish(RunSkipped(run))
         else:
-            retrying = await self.on_failure(request, run) if self.on_failure and request else False
-            self._events.publish(RunFailed(run, final=not retrying))
+            # A cancelled run (interrupted on request) is never retried: someone stopped it on purpose.
+            cancelled_by = await self._runs.cancelled_by(run.id) if run.status is RunStatus.INTERRUPTED else None
+            retrying = (
+                await self.on_failure(request, run) if self.on_failure and request and not cancelled_by else False
+            )
+            self._events.publish(RunFailed(run, final=not retrying, cancelled_by=cancelled_by))
 
 
 def failure_reason(run: RunRecord) -> str:

@@ -10,10 +10,12 @@ from core.runs import RunRecord
 RUN_TASK_NAME = "schedops.run"
 
 
-def task_id_for(run_id: int) -> str:
+def task_id_for(installation: str, run_id: int) -> str:
     """The broker message id of a run: derived from the run id, so one run is one task everywhere (a resend
-    of the same run is the same task, and revoking a run needs only its id)."""
-    return f"schedops-run-{run_id}"
+    of the same run is the same task, and revoking a run needs only its id), and from the installation
+    (core.storage.installation_store), because a revoke reaches every worker on the broker: another
+    installation's run with the same number must not be discarded with it."""
+    return f"schedops-{installation}-run-{run_id}"
 
 
 class RunDispatch(Protocol):

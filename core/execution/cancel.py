@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import contextvars
 import logging
 from collections.abc import Awaitable, Callable
 
 from core.execution.local import execute_masked
 from core.executors.base import Executors
-from core.executors.progress import CURRENT_PROGRESS, Progress
+from core.executors.progress import Progress
 from core.jobs.spec import JobSpec
 from core.runs import ErrorClass, ExecutionResult, RunStatus
 
@@ -37,9 +36,7 @@ async def execute_cancellable(
 ) -> ExecutionResult:
     """Execute ``spec``, asking ``cancel_requested`` every ``poll_seconds`` (the caller's poll also saves
     what ``progress`` holds: one poll, one round trip). ``progress`` is what a python job reports to."""
-    context = contextvars.copy_context()
-    context.run(CURRENT_PROGRESS.set, progress)
-    work = asyncio.get_running_loop().create_task(execute_masked(executors, spec), context=context)
+    work = asyncio.get_running_loop().create_task(execute_masked(executors, spec, progress=progress))
     try:
         while True:
             done, _ = await asyncio.wait({work}, timeout=poll_seconds)

@@ -7,6 +7,7 @@ import dataclasses
 import logging
 
 from core.executors.base import Executors
+from core.executors.progress import Progress
 from core.jobs.spec import JobSpec
 from core.redaction import mask_result, mask_secrets
 from core.runs import ErrorClass, ExecutionResult
@@ -14,10 +15,11 @@ from core.runs import ErrorClass, ExecutionResult
 log = logging.getLogger(__name__)
 
 
-async def execute_masked(executors: Executors, spec: JobSpec) -> ExecutionResult:
-    """Run ``spec`` once; an executor that crashes gives a failed result, never an exception."""
+async def execute_masked(executors: Executors, spec: JobSpec, *, progress: Progress | None = None) -> ExecutionResult:
+    """Run ``spec`` once (a python job reporting to ``progress``); an executor that crashes gives a failed
+    result, never an exception."""
     try:
-        outcome = await executors.execute(spec)
+        outcome = await executors.execute(spec, progress=progress)
     except asyncio.CancelledError:
         raise
     except Exception as error:

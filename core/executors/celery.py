@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from core.durations import format_duration
+from core.executors.progress import Progress
 from core.executors.results import bounded_repr, keepable
 from core.jobs.spec import CeleryJob, JobSpec
 from core.redaction import HIDDEN, redacted_url, url_secrets
@@ -97,7 +98,7 @@ class CeleryExecutor:
             self._pool.shutdown(wait=False, cancel_futures=True)
             self._pool = None
 
-    async def execute(self, spec: JobSpec) -> ExecutionResult:
+    async def execute(self, spec: JobSpec, *, progress: Progress | None = None) -> ExecutionResult:
         if not isinstance(spec, CeleryJob):
             return ExecutionResult.failure(f"the celery executor cannot run {spec.kind} jobs", ErrorClass.PERMANENT)
         broker = spec.broker or self._broker

@@ -12,6 +12,7 @@ import aiohttp
 from yarl import URL
 
 from core.durations import format_duration
+from core.executors.progress import Progress
 from core.jobs.spec import HttpJob, JobSpec
 from core.runs import OUTPUT_TAIL_BYTES, ErrorClass, ExecutionResult, RunStatus, tail_text
 
@@ -43,7 +44,7 @@ class HttpExecutor:
             await self._session.close()
             self._session = None
 
-    async def execute(self, spec: JobSpec) -> ExecutionResult:
+    async def execute(self, spec: JobSpec, *, progress: Progress | None = None) -> ExecutionResult:
         if not isinstance(spec, HttpJob):
             return ExecutionResult.failure(f"the http executor cannot run {spec.kind} jobs", ErrorClass.PERMANENT)
         try:

@@ -14,7 +14,6 @@ import logging
 import math
 import threading
 from collections.abc import Callable
-from contextvars import ContextVar
 from dataclasses import dataclass
 from numbers import Real
 
@@ -78,11 +77,6 @@ class Progress:
         if not self._warned:
             self._warned = True
             log.warning("%s: %s (further bad progress calls of this run are ignored silently)", self._job_id, message)
-
-
-# The progress of the run being executed in this task. The executors' interface stays ``execute(spec)`` for
-# every kind; whoever runs a job sets this for the task that executes it (asyncio copies it into that task).
-CURRENT_PROGRESS: ContextVar[Progress | None] = ContextVar("schedops_progress", default=None)
 
 
 def _fraction(value: object) -> float | None:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.durations import format_duration
-from core.executors.progress import CURRENT_PROGRESS, PROGRESS_PARAMETER, Progress
+from core.executors.progress import PROGRESS_PARAMETER, Progress
 from core.executors.results import REPR_MAX_CHARS, RESULT_MAX_CHARS, keepable
 from core.jobs.spec import JobSpec, PythonJob
 from core.runs import ErrorClass, ExecutionResult, RunStatus, tail_text
@@ -36,15 +36,15 @@ class PythonExecutor:
     returns on its own: its outcome is dropped, and ``still_running`` keeps the job's slot until then.
 
     A function with a ``progress`` parameter (and no ``progress`` in the job's kwargs, which would win) is
-    given ``progress(fraction, text="")`` (core.executors.progress): the run's reporter when whoever runs
-    the job set one, otherwise one whose reports go nowhere.
+    given ``progress(fraction, text="")`` (core.executors.progress): the ``progress`` reporter passed in,
+    otherwise one whose reports go nowhere.
 
     The return value is kept as ``result`` in its JSON form when it is JSON-serializable (tuples become
     lists, keys become strings); longer than RESULT_MAX_CHARS of JSON, it is kept as the cut JSON text
     instead. A value that is not JSON-serializable is kept as its ``repr()``, cut to REPR_MAX_CHARS.
     """
 
-    async def execute(self, spec: JobSpec) -> ExecutionResult:
+    async def execute(self, spec: JobSpec, *, progress: Progress | None = None) -> ExecutionResult:
         if not isinstance(spec, PythonJob):
             return ExecutionResult.failure(f"the python executor cannot run {spec.kind} jobs", ErrorClass.PERMANENT)
         function = _resolve(spec.target)
@@ -54,7 +54,7 @@ class PythonExecutor:
         thread: list[asyncio.Future[Any]] = []
         try:
             async with deadline:
-                value = await _call(function, _with_progress(function, spec), thread)
+                value = await _call(function, _with_progress(function, spec, progress), thread)
         except TimeoutError as error:
             if not deadline.expired():  # the job's own TimeoutError, not ours
                 return _crashed(error)
@@ -87,10 +87,10 @@ def _resolve(target: str) -> Callable[..., Any] | ExecutionResult:
     return function
 
 
-def _with_progress(function: Callable[..., Any], spec: PythonJob) -> Mapping[str, Any]:
+def _with_progress(function: Callable[..., Any], spec: PythonJob, progress: Progress | None) -> Mapping[str, Any]:
     if PROGRESS_PARAMETER in spec.kwargs or not _takes_progress(function):
         return spec.kwargs
-    return {**spec.kwargs, PROGRESS_PARAMETER: (CURRENT_PROGRESS.get() or Progress(spec.id)).report}
+    return {**spec.kwargs, PROGRESS_PARAMETER: (progress or Progress(spec.id)).report}
 
 
 def _takes_progress(function: Callable[..., Any]) -> bool:

@@ -18,6 +18,7 @@ from collections.abc import Collection, Mapping, Sequence
 
 from core.config import DEFAULT_JOB_ENV
 from core.durations import format_duration
+from core.executors.progress import Progress
 from core.jobs.spec import JobSpec, ShellJob
 from core.runs import OUTPUT_TAIL_BYTES, ErrorClass, ExecutionResult, RunStatus, tail_text
 
@@ -93,7 +94,7 @@ class ShellExecutor:
         self._kill_grace = kill_grace
         self._inherit_env = frozenset(inherit_env)
 
-    async def execute(self, spec: JobSpec) -> ExecutionResult:
+    async def execute(self, spec: JobSpec, *, progress: Progress | None = None) -> ExecutionResult:
         if not isinstance(spec, ShellJob):
             return ExecutionResult.failure(f"the shell executor cannot run {spec.kind} jobs", ErrorClass.PERMANENT)
         argv = ["/bin/sh", "-c", spec.command] if isinstance(spec.command, str) else list(spec.command)

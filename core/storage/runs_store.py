@@ -26,6 +26,8 @@ _MS = timedelta(milliseconds=1)
 _FINISHED = [status.value for status in RunStatus if status.is_finished]
 # A literal, not a bound parameter: only then can SQLite prove the partial index ix_runs_running applies.
 _RUNNING = RunRow.status == literal_column("'running'")
+# Spelled as the partial index ix_runs_unannounced's predicate, so SQLite's planner matches it.
+_UNANNOUNCED = text("NOT runs.announced")
 _SCHEDULED = RunRow.trigger == literal_column("'schedule'")
 
 
@@ -147,6 +149,8 @@ class NewRun:
             "fixit_plan_id": self.fixit_plan_id,
             "error_message": self.error_message,
             "queue": self.queue,
+            # A run sent to a worker is announced by whoever claims its announcement (claim_announcement).
+            "announced": self.queue is None,
         }
 
 
@@ -156,6 +160,10 @@ _NEW_RUN_COLUMNS = tuple(NewRun("", RunTrigger.MANUAL, RunStatus.RUNNING).values
 class RunStore:
     def __init__(self, db: Database) -> None:
         self._db = db
+
+    @property
+    def db(self) -> Database:
+        return self._db
 
     async def add_many(self, runs: Sequence[NewRun], *, now: datetime) -> list[RunRecord | None]:
         """Record ``runs`` in one transaction (the fires of one instant), answering in their order. A
@@ -197,8 +205,10 @@ class RunStore:
         retry_of: int | None = None,
         fixit_plan_id: str | None = None,
         error_message: str | None = None,
+        queue: str | None = None,
     ) -> RunRecord:
-        """Record a run: ``running`` before the job starts, or an already-final ``skipped``/``missed``."""
+        """Record a run: ``running`` before the job starts, or an already-final ``skipped``/``missed``;
+        ``queue`` names the Celery queue a run is sent to (None: carried out by the leader itself)."""
         running = status is RunStatus.RUNNING
         started_at = now if running else None
         row = RunRow(
@@ -215,6 +225,8 @@ class RunStore:
             retry_of=retry_of,
             fixit_plan_id=fixit_plan_id,
             error_message=error_message,
+            queue=queue,
+            announced=queue is None,
         )
         try:
             async with self._db.session.begin() as session:
@@ -375,6 +387,30 @@ class RunStore:
     async def waiting_by_queue(self, *, older_than: datetime) -> list[QueueWait]:
         async with self._db.engine.connect() as connection:
             return await waiting_by_queue(connection, older_than=older_than)
+
+    async def claim_announcement(self, run_id: int) -> bool:
+        """Take the announcement of a dispatched run's end (one conditional UPDATE): True for the one caller
+        that is to announce it, False when someone already has."""
+        async with self._db.session.begin() as session:
+            result = await session.execute(
+                update(RunRow).where(RunRow.id == run_id, _UNANNOUNCED).values(announced=True)
+            )
+            return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    async def unannounced(self) -> list[RunRecord]:
+        """Runs that ended on a worker and whose end nobody announced (no leader followed them), oldest first:
+        a seek of the partial index ix_runs_unannounced."""
+        return await self._select(
+            select(RunRow).where(_UNANNOUNCED, RunRow.status != RunStatus.RUNNING.value).order_by(RunRow.id)
+        )
+
+    async def cancelled_by(self, run_id: int) -> str | None:
+        """Who cancelled ``run_id``, if it ended interrupted on a cancel request; else None."""
+        query = select(RunRow.cancel_requested_by).where(
+            RunRow.id == run_id, RunRow.status == RunStatus.INTERRUPTED.value
+        )
+        async with self._db.session() as session:
+            return (await session.execute(query)).scalar_one_or_none()
 
     async def dispatch_state(self, run_id: int) -> DispatchState:
         """What the leader follows about a dispatched run, in one read."""

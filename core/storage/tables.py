@@ -18,6 +18,7 @@ from sqlalchemy import (
     String,
     Text,
     text,
+    true,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -153,6 +154,10 @@ class RunRow(Base):
     # in [0, 1] and a short line, masked like output. Saved at most once per poll, never per call.
     progress: Mapped[float | None] = mapped_column(Float)
     progress_text: Mapped[str | None] = mapped_column(String(200))
+    # Whether the run's end was announced (events: alerts, retries). False only for a run sent to a worker
+    # until whoever announces it claims it (one conditional UPDATE): a run that ended while no leader followed
+    # it is announced by the next leader, once, however many replicas start at once.
+    announced: Mapped[bool] = mapped_column(Boolean, server_default=true())
 
     __table_args__ = (
         # "runs of job X, newest first"
@@ -184,6 +189,12 @@ class RunRow(Base):
             unique=True,
             sqlite_where=text("\"trigger\" = 'schedule'"),
             postgresql_where=text("\"trigger\" = 'schedule'"),
+        ),
+        Index(
+            "ix_runs_unannounced",
+            "id",
+            sqlite_where=text("NOT announced"),
+            postgresql_where=text("NOT announced"),
         ),
         Index(
             "ix_runs_retry_at",
@@ -316,6 +327,17 @@ class WorkerRow(Base):
     stopped_at: Mapped[datetime | None]
 
     __table_args__ = (Index("ix_workers_heartbeat_at", "heartbeat_at"),)
+
+
+class InstallationRow(Base):
+    """The one row naming this installation (its database): what the broker messages of its runs are told
+    apart by (core.execution.base.task_id_for) when several installations share a broker."""
+
+    __tablename__ = "installation"
+
+    # Always 1: the primary key keeps the table to one row, so two replicas creating it at once cannot both.
+    key: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    installation_id: Mapped[str] = mapped_column(String(32))
 
 
 class QueueAlertRow(Base):

@@ -17,6 +17,7 @@ from core.execution.following import LEADER_CLAIM, FollowStep, needs_sending, ne
 from core.execution.queue_watch import QueueWatch
 from core.jobs.spec import JobSpec
 from core.runs import ErrorClass, ExecutionResult, RunRecord
+from core.storage.installation_store import installation_id
 from core.storage.runs_store import RunStore
 
 # How often the leader reads a dispatched run's row: the delay between a worker's end and the announcement.
@@ -49,6 +50,7 @@ class CeleryDispatch:
         self._clock = clock
         self._runs = runs
         self._poll = poll_seconds
+        self._installation: str | None = None  # read from the database at the first send
 
     async def carry_out(self, spec: JobSpec, run: RunRecord) -> RunRecord:
         unsent = await self._send(run.id, spec.queue)
@@ -89,7 +91,7 @@ class CeleryDispatch:
     async def _send(self, run_id: int, queue: str) -> RunRecord | None:
         """Publish the run's message: None once sent, or the run's final row when the broker refused it."""
         try:
-            await asyncio.to_thread(self.send, run_id, queue)
+            await self.send(run_id, queue)
         except Exception as error:  # kombu's errors vary by transport; none may leave the row running
             log.warning("run %s could not be sent to the broker: %s", run_id, type(error).__name__)
             message = f"could not send the run to the broker (SCHEDOPS_BROKER_URL): {type(error).__name__}"
@@ -108,7 +110,7 @@ class CeleryDispatch:
         """A run cancelled before any worker took it is ended here, and its message revoked."""
         if await self._end_unclaimed(run_id, cancelled_result(actor)) is None:
             return  # a worker took it meanwhile and stops it itself
-        await asyncio.to_thread(self._app.control.revoke, task_id_for(run_id))
+        await asyncio.to_thread(self._app.control.revoke, await self._task_id(run_id))
 
     async def _finish_leader_ending(self, run_id: int, cancelled_by: str | None) -> None:
         """A previous leader claimed the run to end it (cancelled, or refused by the broker) and stopped before
@@ -127,6 +129,12 @@ class CeleryDispatch:
         if await self._runs.interrupt_if_silent(run_id, since=now - self._lost_after, now=now, message=message):
             log.warning("run %s: %s; marked interrupted", run_id, message)
 
-    def send(self, run_id: int, queue: str) -> None:
-        """Publish the run's message (kombu is blocking: the caller runs this in a thread)."""
-        self._app.send_task(RUN_TASK_NAME, args=(run_id,), task_id=task_id_for(run_id), queue=queue)
+    async def send(self, run_id: int, queue: str) -> None:
+        """Publish the run's message (kombu is blocking: in a thread)."""
+        task_id = await self._task_id(run_id)
+        await asyncio.to_thread(self._app.send_task, RUN_TASK_NAME, args=(run_id,), task_id=task_id, queue=queue)
+
+    async def _task_id(self, run_id: int) -> str:
+        if self._installation is None:
+            self._installation = await installation_id(self._runs.db)
+        return task_id_for(self._installation, run_id)

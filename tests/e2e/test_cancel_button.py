@@ -118,6 +118,32 @@ async def test_an_admin_cancels_a_local_run_from_the_run_started_reply(bot: Bot,
     assert not bot.slack.violations
 
 
+def failure_alerts(slack: FakeSlack) -> list[Message]:
+    """The alerts in the alert channel (OPS_CHANNEL in the harness): the messages offering Retry."""
+    return [m for m in slack.messages(OPS_CHANNEL) if ids.RETRY in str(m.blocks)]
+
+
+async def test_a_cancelled_run_posts_no_failure_alert_while_a_real_failure_still_alerts(
+    bot: Bot, tmp_path: Path
+) -> None:
+    await bot.engine.add_job(parse_job(slow_job(tmp_path)), actor=None)
+    await bot.add_job(id="broken", target="tests.support.tasks:boom")
+    started, action_id, value = await run_from_slack(bot)
+    child = await child_pid(tmp_path)
+
+    await bot.click(action_id, value, user=ADMIN, message_ts=started.ts)
+    await said_to(bot.slack, ADMIN, 2)  # told of the end: the run's end was announced
+    await assert_cancelled_by_admin(bot, int(value), child)
+    await bot.settle()
+    assert failure_alerts(bot.slack) == []
+
+    await (await bot.engine.run_now("broken", actor=None)).wait()
+    await bot.settle()
+    [alert] = failure_alerts(bot.slack)
+    assert "broken" in alert.text and "slow" not in alert.text
+    assert not bot.slack.violations
+
+
 async def test_the_sitrep_and_the_job_card_offer_cancel_and_only_an_admin_may_use_it(bot: Bot, tmp_path: Path) -> None:
     await bot.engine.add_job(parse_job(slow_job(tmp_path)), actor=None)
     handle = await bot.engine.run_now("slow", actor=None)

@@ -3,8 +3,6 @@ executor hands the callable to a job function."""
 
 from __future__ import annotations
 
-import asyncio
-import contextvars
 import math
 import threading
 from decimal import Decimal
@@ -13,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from core.executors.progress import CURRENT_PROGRESS, PROGRESS_TEXT_CHARS, Progress, ProgressReport
+from core.executors.progress import PROGRESS_TEXT_CHARS, Progress, ProgressReport
 from core.executors.python import PythonExecutor
 from core.runs import RunStatus
 from tests.core.executors.specs import job
@@ -113,11 +111,9 @@ JOBS = "tests.support.tasks"
 
 
 async def _execute(target: str, reporter: Progress | None, **kwargs: Any) -> Any:
-    """Execute as core.execution.cancel does: in a task whose context holds the run's reporter."""
-    context = contextvars.copy_context()
-    context.run(CURRENT_PROGRESS.set, reporter)
+    """Execute as core.execution.cancel does: the run's reporter passed to the executor."""
     spec = job("python", target=f"{JOBS}:{target}", kwargs=kwargs)
-    return await asyncio.get_running_loop().create_task(PythonExecutor().execute(spec), context=context)
+    return await PythonExecutor().execute(spec, progress=reporter)
 
 
 async def test_a_function_with_a_progress_parameter_reports_to_the_runs_reporter(tmp_path: Any) -> None:

@@ -10,6 +10,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import insert, inspect, select
 
 from core.storage.database import Database, alembic_config, head_revision
+from core.storage.runs_store import RunStore
 from core.storage.tables import Base, RunRow
 
 
@@ -128,3 +129,20 @@ async def test_it_bounds_durations_stored_before_they_were_bounded(db: Database)
     assert job.spec.timeout == timedelta(days=365)
     assert job.spec.schedule.interval == timedelta(days=365)  # type: ignore[union-attr]
     assert job.spec.retries.backoff == timedelta(days=1)
+
+
+async def test_it_marks_every_run_recorded_before_0013_announced(empty_db: Database) -> None:
+    """A leader that starts after the upgrade must not announce the runs of the whole history again."""
+    db = empty_db
+    await db.migrate()
+    async with db.engine.begin() as connection:
+        await connection.run_sync(lambda c: command.downgrade(alembic_config(c), "0012_workers"))
+        ended_on_a_worker = {**_run(timedelta(0)), "status": "failed", "queue": "reports"}
+        await connection.execute(
+            insert(RunRow.__table__), [ended_on_a_worker, {**_run(timedelta(0), trigger="manual"), "queue": None}]
+        )
+    await db.migrate()
+
+    async with db.engine.connect() as connection:
+        assert (await connection.execute(select(RunRow.announced))).scalars().all() == [True, True]
+    assert await RunStore(db).unannounced() == []

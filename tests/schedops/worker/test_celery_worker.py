@@ -83,12 +83,12 @@ async def test_a_redelivered_message_executes_nothing(
     dispatch = CeleryDispatch(make_celery_app(broker_url), RunStore(db))
     # No worker yet: the run's message waits in the broker, and a second delivery of it waits behind it.
     handle = await leader.run_now("count", actor=None)
-    await asyncio.to_thread(dispatch.send, handle.run.id, queue)
+    await dispatch.send(handle.run.id, queue)
     with schedops_worker(database_url=db.url, broker_url=broker_url, queues=[queue], workdir=tmp_path) as worker:
         run = await asyncio.wait_for(handle.wait(), WAIT)
         await eventually(lambda: "already claimed or ended" in worker.output(), within=WAIT, every=0.1)
         # And once more after the run ended (a restart's redelivery): still nothing.
-        await asyncio.to_thread(dispatch.send, run.id, queue)
+        await dispatch.send(run.id, queue)
         await eventually(lambda: worker.output().count("already claimed or ended") == 2, within=WAIT, every=0.1)
     assert run.status is RunStatus.SUCCEEDED
     assert ledger.read_text() == "ran\n"

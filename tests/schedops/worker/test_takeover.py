@@ -123,6 +123,51 @@ async def test_a_new_leader_follows_a_run_a_worker_is_executing_and_announces_it
             await new.stop()
 
 
+async def test_a_run_that_ended_while_no_leader_followed_it_is_announced_once_by_replicas_starting_together(
+    db: Database, broker_url: str, tmp_path: Path
+) -> None:
+    queue, ledger, go = fresh_queue(), tmp_path / "ledger", tmp_path / "go"
+    # The first attempt waits for the go and fails; its retry succeeds.
+    command = (
+        f"echo start >> {ledger}; while [ ! -e {go} ]; do sleep 0.05; done; "
+        f"if [ -e {tmp_path}/failed ]; then echo retried; exit 0; fi; touch {tmp_path}/failed; exit 3"
+    )
+    spec = job("report", queue, kind="shell", command=command, retries={"max": 1, "backoff": "1s"})
+    old = await Leader.start(db, broker_url)
+    leaders: list[Leader] = []
+    try:
+        with schedops_worker(database_url=db.url, broker_url=broker_url, queues=[queue], workdir=tmp_path):
+            await old.engine.add_job(spec, actor=None)
+            first = (await old.engine.run_now("report", actor=None, trigger=RunTrigger.SCHEDULE)).run.id
+            await eventually(lambda: ledger.exists(), within=WAIT)
+            await old.stop()
+            go.touch()  # the run ends on its worker while no leader follows it
+
+            async def ended() -> RunRecord | None:
+                run = await row(db, first)
+                return run if run.status.is_finished else None
+
+            assert (await eventually(ended, within=WAIT)).status is RunStatus.FAILED
+            # Two replicas start at once; both look for ends nobody announced, one claims each.
+            leaders = list(await asyncio.gather(Leader.start(db, broker_url), Leader.start(db, broker_url)))
+
+            def announced(kind: type[Event], run_id: int | None = None) -> list[Any]:
+                return [event for leader in leaders for event in leader.announced(kind, run_id)]
+
+            (succeeded,) = await eventually(lambda: announced(RunSucceeded), within=WAIT)
+        (failed,) = announced(RunFailed, first)
+        assert failed.run.exit_code == 3
+        assert failed.final is False  # retried per the job's policy, as if the announcing leader had sent it
+        assert succeeded.run.retry_of == first
+        assert ledger.read_text() == "start\nstart\n"  # the run once, its retry once
+        assert len(await RunStore(db).recent("report")) == 2
+        assert old.announced(RunFailed) == []
+    finally:
+        for leader in leaders:
+            await leader.stop()
+    assert [len(announced(kind)) for kind in (RunFailed, RunSucceeded)] == [1, 1]  # and nothing more after
+
+
 async def test_a_run_whose_worker_died_while_no_leader_followed_it_is_interrupted_and_retried_once(
     db: Database, broker_url: str, tmp_path: Path
 ) -> None:
@@ -180,7 +225,9 @@ async def test_runs_no_worker_had_claimed_at_takeover_execute_once(
         await eventually(lambda: old.queued(queue) == 1, within=WAIT, every=0.1)
         # The old leader dies between recording a run and sending it: a row, and no message.
         unsent = (
-            await RunStore(db).add("unsent", trigger=RunTrigger.MANUAL, status=RunStatus.RUNNING, now=utc_now())
+            await RunStore(db).add(
+                "unsent", trigger=RunTrigger.MANUAL, status=RunStatus.RUNNING, now=utc_now(), queue=queue
+            )
         ).id
         await old.stop()
 
@@ -203,7 +250,9 @@ async def test_runs_no_worker_had_claimed_at_takeover_execute_once(
 
 
 async def test_an_unclaimed_run_of_a_removed_job_is_ended_as_skipped_at_takeover(db: Database, broker_url: str) -> None:
-    run = await RunStore(db).add("gone", trigger=RunTrigger.SCHEDULE, status=RunStatus.RUNNING, now=utc_now())
+    run = await RunStore(db).add(
+        "gone", trigger=RunTrigger.SCHEDULE, status=RunStatus.RUNNING, now=utc_now(), queue=fresh_queue()
+    )
     new = await Leader.start(db, broker_url)
     try:
         (skipped,) = await eventually(lambda: new.announced(RunSkipped, run.id), within=WAIT)
@@ -226,7 +275,7 @@ async def test_a_run_a_leader_stopped_in_the_middle_of_ending_is_ended_by_the_ne
 ) -> None:
     queue = fresh_queue()
     runs = RunStore(db)
-    run = await runs.add("nightly", trigger=RunTrigger.MANUAL, status=RunStatus.RUNNING, now=utc_now())
+    run = await runs.add("nightly", trigger=RunTrigger.MANUAL, status=RunStatus.RUNNING, now=utc_now(), queue=queue)
     if cancelled_by is not None:
         await runs.request_cancel(run.id, actor=cancelled_by)
     # The old leader claimed it to end it (cancelled, or refused by the broker) and stopped before writing.
