@@ -92,11 +92,13 @@ class LeaderLock:
         connection, self._connection = self._connection, None
         if connection is None:
             return
-        with suppress(Exception):
-            async with asyncio.timeout(self.timings.query_timeout):
-                await connection.execute("SELECT pg_advisory_unlock_all()")
-                await connection.close()
-        connection.terminate()
+        try:
+            with suppress(Exception):
+                async with asyncio.timeout(self.timings.query_timeout):
+                    await connection.execute("SELECT pg_advisory_unlock_all()")
+                    await connection.close()
+        finally:  # also when the stop is cancelled part-way: the connection never outlives the release
+            connection.terminate()
 
     def drop(self) -> None:
         """Forget the connection at once, without a round trip (the server ends the session and frees the lock)."""
@@ -126,9 +128,13 @@ class LeaderLock:
             timeout=self.timings.connect_timeout,
             server_settings=self.timings.server_settings(),
         )
-        if self._on_notify is not None:
-            on_notify = self._on_notify
-            await connection.add_listener(CHANNEL, lambda _c, _pid, _channel, payload: on_notify(payload))
+        try:
+            if self._on_notify is not None:
+                on_notify = self._on_notify
+                await connection.add_listener(CHANNEL, lambda _c, _pid, _channel, payload: on_notify(payload))
+        except BaseException:  # LISTEN failed, or the try was cancelled: nobody else holds this connection
+            connection.terminate()
+            raise
         self._connection = connection
         return connection
 

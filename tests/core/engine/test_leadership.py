@@ -3,6 +3,7 @@ it goes, and a leader that stops firing the moment it cannot confirm."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import asyncpg
@@ -10,7 +11,7 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from core.engine.leadership import Leadership, Role, RoleChanged
-from core.storage.leader_lock import LeaderLock
+from core.storage.leader_lock import LeaderLock, LockConnectionError
 
 pytestmark = pytest.mark.postgres
 
@@ -88,3 +89,53 @@ async def _terminate_lock_sessions(url: str) -> None:
         )
     finally:
         await connection.close()
+
+
+async def test_a_lock_connection_whose_listen_fails_or_is_cancelled_is_closed(
+    url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    opened: list[asyncpg.Connection] = []
+    listening = asyncio.Event()
+
+    async def failing_listen(self: asyncpg.Connection, *_: object) -> None:
+        opened.append(self)
+        raise asyncpg.InterfaceError("LISTEN failed")
+
+    async def hanging_listen(self: asyncpg.Connection, *_: object) -> None:
+        opened.append(self)
+        listening.set()
+        await asyncio.sleep(60)
+
+    monkeypatch.setattr(asyncpg.connection.Connection, "add_listener", failing_listen)
+    with pytest.raises(LockConnectionError, match="LISTEN failed"):
+        await LeaderLock(url, on_notify=lambda _payload: None).try_acquire()
+    monkeypatch.setattr(asyncpg.connection.Connection, "add_listener", hanging_listen)
+    attempt = asyncio.create_task(LeaderLock(url, on_notify=lambda _payload: None).try_acquire())
+    await listening.wait()
+    attempt.cancel()  # a replica stopping while its lock connects
+    await asyncio.gather(attempt, return_exceptions=True)
+
+    assert len(opened) == 2 and all(connection.is_closed() for connection in opened)
+
+
+async def test_a_release_cancelled_part_way_still_closes_the_connection(
+    url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lock = LeaderLock(url)
+    assert await lock.try_acquire()
+    connection = lock._connection
+    assert connection is not None
+    unlocking = asyncio.Event()
+
+    async def slow_execute(self: asyncpg.Connection, *_: object, **__: object) -> str:
+        unlocking.set()
+        await asyncio.sleep(60)
+        return ""
+
+    monkeypatch.setattr(asyncpg.connection.Connection, "execute", slow_execute)
+    release = asyncio.create_task(lock.release())
+    await unlocking.wait()
+    release.cancel()
+    await asyncio.gather(release, return_exceptions=True)
+
+    assert connection.is_closed()
