@@ -109,9 +109,9 @@ class Engine:
         self._stopping = False
         self._fires: list[_Fire] = []
         self._flushing = False
-        # What the timetable was last given for each job (its definition, and whether it was active), so that
-        # reconcile() can tell which jobs another process changed.
-        self._placed: dict[str, tuple[JobSpec, bool]] = {}
+        # What the timetable was last given for each job, so that reconcile() can tell which jobs another
+        # process changed, and a burst's fires reuse the definitions whose rows did not change.
+        self._placed: dict[str, StoredJob] = {}
         # Replicas (core.engine.replica) set these: whether this process may fire now (it leads), and where
         # a run asked for while it does not lead goes (to the leader).
         self.fence: Callable[[], Awaitable[bool]] = _always
@@ -333,7 +333,7 @@ class Engine:
     def _place(self, job: StoredJob, next_fire: datetime | None) -> None:
         trigger = build_trigger(job.spec, self.default_timezone, anchor=next_fire)
         self._timetable.place(job.id, trigger, next_fire)
-        self._placed[job.id] = (job.spec, job.active)
+        self._placed[job.id] = job
 
     async def reconcile(self) -> list[str]:
         """Bring the timetable in line with the database after jobs were changed behind this engine's back
@@ -347,9 +347,9 @@ class Engine:
             self._changed(job_id, "removed (elsewhere)", None)
         for job in stored.values():
             placed = self._placed.get(job.id)
-            if placed == (job.spec, job.active):
+            if placed is not None and (placed.spec, placed.active) == (job.spec, job.active):
                 continue
-            keep = placed is not None and placed[0].schedule == job.spec.schedule and job.active
+            keep = placed is not None and placed.spec.schedule == job.spec.schedule and job.active
             await self._reschedule(job, keep_next_fire=keep)
             changed.append(job.id)
             self._changed(job.id, "reloaded (changed elsewhere)", job.updated_by)
@@ -386,11 +386,13 @@ class Engine:
             if fire.coalesced:  # the loop was held up past several fire times: one run stands for them all
                 message = f"missed: schedops was stalled; coalesced into the run of {fire.scheduled_at.isoformat()}"
                 await self.runs.add_missed(fire.job_id, fire.coalesced, now=self.clock(), message=message)
-        # APScheduler has already moved the jobs on: persist where they are going before anything else (a
-        # new leader's take-over relies on it, see core.engine.takeover).
-        await self.jobs.advance({fire.job_id: self._timetable.next_fire(fire.job_id) for fire in batch})
-        # The jobs' rows are the truth (another replica may have paused or removed one): one query for all.
-        jobs = await self.jobs.get_many(sorted({fire.job_id for fire in batch}))
+        # APScheduler has already moved the jobs on: persist where they are going before any run row (a new
+        # leader's take-over relies on it, see core.engine.takeover). The jobs' rows are the truth (another
+        # replica may have paused or removed one): one query for all, read meanwhile on another connection.
+        _, jobs = await asyncio.gather(
+            self.jobs.advance({fire.job_id: self._timetable.next_fire(fire.job_id) for fire in batch}),
+            self.jobs.get_many(sorted({fire.job_id for fire in batch}), known=self._placed),
+        )
         requests: list[RunRequest] = []
         for fire in batch:
             job = jobs.get(fire.job_id)

@@ -13,7 +13,7 @@ from typing import Any
 from core.clock import Clock
 from core.events import EventBus, RunFailed, RunRecovered, RunSkipped, RunStarted, RunSucceeded
 from core.execution.base import RunDispatch
-from core.execution.cancel import execute_cancellable
+from core.execution.cancel import Work, start_work, watch_cancellable
 from core.executors.base import Executors
 from core.executors.progress import Progress
 from core.jobs.spec import JobSpec
@@ -76,6 +76,9 @@ class Runner:
         self._clock = clock
         self._slots: Counter[str] = Counter()
         self._tasks: dict[int, asyncio.Task[None]] = {}
+        # Runs whose end is recorded and being announced (alerts, a retry per policy): no longer in _tasks (not
+        # followed, never cancelled), but waited for by interrupt_all, so a stop never leaves their writes behind.
+        self._announcing: set[asyncio.Task[Any]] = set()
         self.on_failure: Callable[[RunRequest, RunRecord], Awaitable[bool]] | None = None
         # Asked once more after a scheduled run is recorded, just before it starts (see engine.fence).
         self.fence: Callable[[], Awaitable[bool]] | None = None
@@ -146,6 +149,13 @@ class Runner:
             await self._runs.withdraw_many(sorted(lost), now=self._clock(), message=LOST_LEADERSHIP)
         else:
             lost = set()
+        # Every job executed here starts before any run's bookkeeping is queued (its follower task, its
+        # RunStarted handlers): in a burst the last job starts a thousand bookkeeping steps earlier.
+        works = {
+            run.id: self._start_work(request.spec)
+            for request, run in zip(requests, recorded, strict=True)
+            if run is not None and run.id not in lost and run.status is RunStatus.RUNNING and self.dispatch is None
+        }
         outcomes: list[StartedRun | FireTakenError | LeadershipLostError] = []
         for request, run in zip(requests, recorded, strict=True):
             if run is None:
@@ -155,20 +165,30 @@ class Runner:
                     LeadershipLostError(f"run {run.id} of {run.job_id} not started: this replica no longer leads")
                 )
             else:
-                outcomes.append(self._launch(request, run))
+                outcomes.append(self._launch(request, run, works.get(run.id)))
         return outcomes
 
-    def _launch(self, request: RunRequest, run: RunRecord) -> StartedRun:
+    def _start_work(self, spec: JobSpec) -> tuple[Work, Progress]:
+        progress = Progress(spec.id, mask=lambda text: mask_secrets(text, spec) or "")
+        return start_work(self._executors, spec, progress=progress), progress
+
+    def _launch(self, request: RunRequest, run: RunRecord, work: tuple[Work, Progress] | None) -> StartedRun:
+        """Follow ``run`` until it ends: ``work`` is its job executing here, None when it is dispatched."""
         finished: asyncio.Future[RunRecord] = asyncio.get_running_loop().create_future()
         if run.status is RunStatus.SKIPPED:
             finished.set_result(run)
             self._events.publish(RunSkipped(run))
             log.info("run %s of %s skipped: still running", run.id, run.job_id)
             return StartedRun(run, finished)
+        task = asyncio.get_running_loop().create_task(
+            self._carry_out(request, run, finished, work=work), name=f"run-{run.id}"
+        )
+        if work is not None:
+            # A follower cancelled before its first step never reaches its own clean-up: stop the work here.
+            task.add_done_callback(lambda _: work[0].cancel())
+        self._tasks[run.id] = task
         self._events.publish(RunStarted(run))
         log.info("run %s of %s started (%s, attempt %s)", run.id, run.job_id, request.trigger, request.attempt)
-        task = asyncio.get_running_loop().create_task(self._carry_out(request, run, finished), name=f"run-{run.id}")
-        self._tasks[run.id] = task
         return StartedRun(run, finished)
 
     def adopt(self, run: RunRecord, request: RunRequest | None) -> StartedRun:
@@ -201,6 +221,10 @@ class Runner:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+        # Runs that ended meanwhile finish announcing (a few queries): their writes must land before the caller
+        # closes the database, or a pooled connection is left checked out past Database.close().
+        while self._announcing:
+            await asyncio.gather(*list(self._announcing), return_exceptions=True)
 
     @staticmethod
     def _new_run(request: RunRequest, status: RunStatus, message: str | None, *, queue: str | None = None) -> NewRun:
@@ -227,6 +251,7 @@ class Runner:
         finished: asyncio.Future[RunRecord],
         *,
         adopted: bool = False,
+        work: tuple[Work, Progress] | None = None,
     ) -> None:
         final, prior_failures = run, 0
         lingering: asyncio.Future[Any] | None = None
@@ -235,8 +260,8 @@ class Runner:
                 prior_failures = await self._runs.consecutive_failures(run.job_id)  # this run is still running
                 final = await self._dispatched(request, run, self.dispatch, adopted=adopted)
             else:
-                assert request is not None  # only dispatched runs are adopted without one
-                outcome = await self._execute(request.spec, run.id)
+                assert work is not None  # a run executed here is launched with its work started
+                outcome = await self._watch(run, *work)
                 # Let the other runs due now start before this one's end is recorded: a quick job must not
                 # hold back the rest of a burst behind its bookkeeping.
                 await asyncio.sleep(0)
@@ -263,7 +288,13 @@ class Runner:
                 finished.set_result(final)
         if final.status is RunStatus.RUNNING:
             return
-        await self._announce_once(request, final, prior_failures)
+        task = asyncio.current_task()
+        assert task is not None
+        self._announcing.add(task)
+        try:
+            await self._announce_once(request, final, prior_failures)
+        finally:
+            self._announcing.discard(task)
 
     async def announce_unfollowed(self, run: RunRecord, request: RunRequest | None) -> None:
         """Announce the end of ``run``, which ended on a worker while no leader followed it (alerts, a retry
@@ -328,11 +359,8 @@ class Runner:
             return run
         return interrupted[0] if interrupted else run
 
-    async def _execute(self, spec: JobSpec, run_id: int) -> ExecutionResult:
-        progress = Progress(spec.id, mask=lambda text: mask_secrets(text, spec) or "")
-        return await execute_cancellable(
-            self._executors, spec, cancel_requested=lambda: self._poll(run_id, progress), progress=progress
-        )
+    async def _watch(self, run: RunRecord, work: Work, progress: Progress) -> ExecutionResult:
+        return await watch_cancellable(work, run.job_id, cancel_requested=lambda: self._poll(run.id, progress))
 
     async def _poll(self, run_id: int, progress: Progress) -> str | None:
         """Once a second while a local run executes: save its job's newest progress (only when it changed),

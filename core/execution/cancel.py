@@ -17,6 +17,8 @@ from core.runs import ErrorClass, ExecutionResult, RunStatus
 
 log = logging.getLogger(__name__)
 
+Work = asyncio.Task[ExecutionResult]
+
 # How often an executing process reads whether its run was cancelled: the bound on a cancel's delay.
 CANCEL_POLL_SECONDS = 1.0
 
@@ -36,18 +38,36 @@ async def execute_cancellable(
 ) -> ExecutionResult:
     """Execute ``spec``, asking ``cancel_requested`` every ``poll_seconds`` (the caller's poll also saves
     what ``progress`` holds: one poll, one round trip). ``progress`` is what a python job reports to."""
-    work = asyncio.get_running_loop().create_task(execute_masked(executors, spec, progress=progress))
+    work = start_work(executors, spec, progress=progress)
+    return await watch_cancellable(work, spec.id, cancel_requested=cancel_requested, poll_seconds=poll_seconds)
+
+
+def start_work(executors: Executors, spec: JobSpec, *, progress: Progress | None = None) -> Work:
+    """One attempt of ``spec`` as a task of its own, started now: the job's first step comes before whatever
+    is queued on the loop after it (a burst starts every job before any run's bookkeeping)."""
+    return asyncio.get_running_loop().create_task(execute_masked(executors, spec, progress=progress))
+
+
+async def watch_cancellable(
+    work: Work,
+    job_id: str,
+    *,
+    cancel_requested: Callable[[], Awaitable[str | None]],
+    poll_seconds: float = CANCEL_POLL_SECONDS,
+) -> ExecutionResult:
+    """Wait for ``work`` (from start_work), asking ``cancel_requested`` every ``poll_seconds``; a cancel
+    stops the work and answers an interrupted result. The work never outlives this wait."""
     try:
         while True:
             done, _ = await asyncio.wait({work}, timeout=poll_seconds)
             if done:
                 return work.result()
-            actor = await _asked(cancel_requested, spec.id)
+            actor = await _asked(cancel_requested, job_id)
             if actor is not None:
                 work.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await work
-                log.info("a run of %s was cancelled by %s", spec.id, actor)
+                log.info("a run of %s was cancelled by %s", job_id, actor)
                 return cancelled_result(actor)
     finally:
         if not work.done():

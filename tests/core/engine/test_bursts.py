@@ -15,6 +15,7 @@ from core.clock import utc_now
 from core.engine.runner import LOST_LEADERSHIP
 from core.runs import RunStatus, RunTrigger
 from core.storage.database import Database
+from core.storage.jobs_store import JobStore
 from core.storage.runs_store import RunStore
 from core.storage.tables import RunRow
 from tests.core.engine.conftest import EngineFactory, job
@@ -64,10 +65,18 @@ async def test_a_fire_for_a_job_removed_meanwhile_starts_nothing(db: Database, m
     await engine.add_job(job("kept"), actor="alice")
     await engine.add_job(job("gone"), actor="alice")
     await engine.start()
+    removed = asyncio.Event()
+
+    async def fence() -> bool:  # the batch is taken up only once the removal is committed
+        await removed.wait()
+        return True
+
+    engine.fence = fence
     instant = utc_now()
     engine._on_fire("kept", instant)
     engine._on_fire("gone", instant)
     await engine.remove_job("gone", actor="alice")  # before the batch is written
+    removed.set()
     await settle(db, 1)
     await engine.wait_idle(5)
     assert [job_id for job_id, _status in await rows(db)] == ["kept"]
@@ -154,3 +163,31 @@ async def test_overlap_counts_runs_of_other_replicas_within_a_batch(db: Database
     await engine.wait_idle(5)
     statuses = Counter(status for _job_id, status in await rows(db))
     assert statuses == {RunStatus.RUNNING.value: 1, RunStatus.SUCCEEDED.value: 1, RunStatus.SKIPPED.value: 1}
+
+
+async def test_a_fire_runs_the_definition_its_row_holds_and_reuses_the_ones_left_unchanged(
+    db: Database, make_engine: EngineFactory
+) -> None:
+    engine = make_engine()
+    await engine.add_job(job("edited", target="tests.support.tasks:echo", kwargs={"version": 1}), actor="alice")
+    await engine.add_job(job("untouched", target="tests.support.tasks:echo", kwargs={"version": 1}), actor="alice")
+    await engine.start()
+    placed = engine._placed["untouched"].spec
+    # Another process edits one of them; this engine has not heard of it yet (no refresh, no reconcile).
+    await JobStore(db).save(
+        job("edited", target="tests.support.tasks:echo", kwargs={"version": 2}),
+        now=utc_now() + timedelta(seconds=1),
+        actor="bob",
+        source="api",
+    )
+    seen = await JobStore(db).get_many(["edited", "untouched"], known=engine._placed)
+    assert seen["untouched"].spec is placed  # its row did not move: not parsed again
+    assert seen["edited"].spec.kwargs == {"version": 2}
+    instant = utc_now()
+    engine._on_fire("edited", instant)
+    engine._on_fire("untouched", instant)
+    await settle(db, 2)
+    await engine.wait_idle(5)
+    async with db.session() as session:
+        results = {row.job_id: row.result for row in await session.scalars(select(RunRow))}
+    assert results == {"edited": {"version": 2}, "untouched": {"version": 1}}

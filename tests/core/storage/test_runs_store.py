@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from core.runs import ExecutionResult, RunStatus, RunTrigger
 from core.storage.database import Database
-from core.storage.runs_store import RunStore, lateness_ms
+from core.storage.runs_store import NewRun, RunStore, lateness_ms
 from core.storage.tables import RunRow
 from tests.support.clock import ManualClock
 
@@ -76,3 +76,20 @@ async def test_purge_deletes_old_finished_runs_and_keeps_running_ones(db: Databa
 
     assert removed == 2
     assert {run.id for run in await runs.recent("backup")} == {still_running.id, recent.id}
+
+
+async def test_the_runs_recorded_together_answer_as_they_read_back(db: Database, clock: ManualClock) -> None:
+    runs = RunStore(db)
+    at = clock.now - timedelta(seconds=1)
+    recorded = await runs.add_many(
+        [
+            NewRun("a", RunTrigger.SCHEDULE, RunStatus.RUNNING, scheduled_at=at),
+            NewRun("b", RunTrigger.SCHEDULE, RunStatus.SKIPPED, scheduled_at=at, error_message="skipped: busy"),
+            NewRun("c", RunTrigger.MANUAL, RunStatus.RUNNING, scheduled_at=at, requested_by="U1", fixit_plan_id="p1"),
+            NewRun("d", RunTrigger.RETRY, RunStatus.RUNNING, scheduled_at=at, attempt=2, retry_of=7, queue="reports"),
+        ],
+        now=clock.now,
+    )
+
+    assert all(run is not None for run in recorded)
+    assert recorded == [await runs.get(run.id) for run in recorded if run is not None]
