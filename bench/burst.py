@@ -4,17 +4,18 @@ fast /sitrep is acked while the burst is being recorded; side by side with a bar
     .venv/bin/python bench/burst.py                 # bare APScheduler, schedops on SQLite, on PostgreSQL
     .venv/bin/python bench/burst.py --no-postgres   # without PostgreSQL
     .venv/bin/python bench/burst.py --jobs 500 --bursts 1
+    .venv/bin/python bench/burst.py --only bare --only postgres
 
 Every job is a python job ``bench.burst:job_started`` (an async no-op that notes the wall clock when it is
 called) on ``* * * * *``, so all of them are due at each minute boundary. Start lateness: the moment the job's
 function is called minus the minute boundary it was due at. Each scheduler runs in a child process of its
 own, one after the other (they would otherwise share the two cores): a bare APScheduler 3 AsyncIOScheduler
 with the same jobs (its CronTrigger, the job function called directly), then the real schedops process
-(Services, jobs synced as from a jobs file, the engine started, the Slack session connected to FakeSlack in
-this process) on a SQLite file and on a fresh PostgreSQL database. While schedops bursts, this process sends
-/sitrep one command at a time and records each ack's latency (FakeSlack's clock); the acks sent from the
-burst instant to two seconds after it are reported. Lost: a job with no run row (or no call) for a burst
-instant; doubled: more than one.
+(``schedops.runtime.serve``, what ``schedops run`` runs: the jobs synced as from a jobs file, the replica, the
+Slack session connected to FakeSlack in this process, the HTTP server; stopped by SIGTERM) on a SQLite file
+and on a fresh PostgreSQL database. While schedops bursts, this process sends /sitrep one command at a time
+and records each ack's latency (FakeSlack's clock); the acks sent from the burst instant to two seconds after
+it are reported. Lost: a job with no run row (or no call) for a burst instant; doubled: more than one.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ import time
 from collections import Counter
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -79,18 +80,16 @@ async def run_bare(count: int, stop: Any) -> None:
     scheduler.shutdown(wait=False)
 
 
-async def run_schedops(count: int, stop: Any, database_url: str, slack: dict[str, str]) -> None:
-    from application.services import Services
-    from bot.slack.session import SlackSession
+async def run_schedops(count: int, database_url: str, slack: dict[str, str]) -> None:
+    """``schedops run`` itself (schedops.runtime.serve: jobs file synced, replica, Slack session, HTTP server),
+    stopped by SIGTERM as a service manager stops it."""
     from core.config import load_settings
     from core.jobs.spec import parse_job
-    from core.jobs.sync import sync_jobs
+    from schedops.runtime import serve
 
     settings = load_settings(
         {"DATABASE_URL": database_url, **slack, "SCHEDOPS_ADMINS": ALICE, "PORT": "0"}, env_file=None
     )
-    services = Services.build(settings)
-    await services.db.migrate()
     specs = [
         parse_job(
             {
@@ -103,18 +102,7 @@ async def run_schedops(count: int, stop: Any, database_url: str, slack: dict[str
         )
         for job_id in job_ids(count)
     ]
-    await sync_jobs(services.engine.jobs, specs, now=datetime.now(UTC))
-    session = await SlackSession.attach(services)
-    # As `schedops run` starts it: through the replica, so fires go through the fence (on PostgreSQL the real
-    # leadership check; on SQLite the sole process leads).
-    await services.replica.start()
-    session.start()
-    try:
-        await asyncio.get_running_loop().run_in_executor(None, stop.wait)
-    finally:
-        await session.close()
-        await services.replica.close(grace=timedelta(seconds=30))
-        await services.close()
+    await serve(settings, specs)
 
 
 def child_main(
@@ -128,7 +116,7 @@ def child_main(
         if name == BARE:
             await run_bare(count, stop)
         else:
-            await run_schedops(count, stop, database_url, slack)
+            await run_schedops(count, database_url, slack)
 
     asyncio.run(main())
     Path(out).write_text(json.dumps(module.STARTS))
@@ -150,7 +138,9 @@ async def child(
         await loop.run_in_executor(None, ready.wait, 60)
         yield out
     finally:
-        stop.set()
+        stop.set()  # the bare scheduler's stop
+        if name != BARE:
+            process.terminate()  # SIGTERM: schedops stops as under a service manager
         await loop.run_in_executor(None, process.join, 60)
         if process.exitcode != 0:
             process.kill()
@@ -212,15 +202,18 @@ async def bursts_of(name: str, args: argparse.Namespace, database_url: str = "")
 
 def judge(count: int, instants: list[float], starts: list[tuple[str, float]]) -> dict[str, Any]:
     lateness: list[float] = []
+    by_burst: dict[float, list[float]] = {t: [] for t in instants}
     calls: Counter[tuple[str, float]] = Counter()
     for job, at in starts:
         instant = max((t for t in instants if t <= at), default=None)
         if instant is not None and at < instant + 60:
             lateness.append((at - instant) * 1000)
+            by_burst[instant].append(lateness[-1])
             calls[(job, instant)] += 1
     expected = {(job, t) for job in job_ids(count) for t in instants}
     return {
         "lateness": lateness,
+        "p99_by_burst": [percentile(late, 0.99) for late in by_burst.values()],
         "lost": len(expected - set(calls)),
         "doubled": sum(n - 1 for n in calls.values() if n > 1),
     }
@@ -274,8 +267,12 @@ def line(name: str, result: dict[str, Any]) -> str:
         f"{result['lost']:>6}{result['doubled']:>8}",
         f"{'-' if rows is None else rows['lost']:>6}{'-' if rows is None else rows['doubled']:>8}",
     ]
-    if acks:
-        cells.append(f"{statistics.median(acks):9.1f}{percentile(acks, 0.99):9.1f}{max(acks):9.1f}  n={len(acks)}")
+    cells.append(
+        f"{statistics.median(acks):9.1f}{percentile(acks, 0.99):9.1f}{max(acks):9.1f}  n={len(acks):<4}"
+        if acks
+        else f"{'-':>9}{'-':>9}{'-':>9}{'':<8}"
+    )
+    cells.append("  " + " / ".join(f"{p99:.1f}" for p99 in result["p99_by_burst"]))
     return "".join(cells)
 
 
@@ -284,20 +281,23 @@ async def main() -> None:
     parser.add_argument("--jobs", type=int, default=1_000)
     parser.add_argument("--bursts", type=int, default=2, help="minute boundaries measured per scheduler")
     parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--only", choices=["bare", "sqlite", "postgres"], action="append", help="repeatable")
     args = parser.parse_args()
-    results = {BARE: await bursts_of(BARE, args)}
-    directory = Path(tempfile.mkdtemp())
-    try:
-        results[SQLITE] = await bursts_of(SQLITE, args, f"sqlite+aiosqlite:///{directory / 'burst.db'}")
-    finally:
-        shutil.rmtree(directory)
-    if not args.no_postgres:
+    only = set(args.only or ["bare", "sqlite", "postgres"]) - ({"postgres"} if args.no_postgres else set())
+    results = {BARE: await bursts_of(BARE, args)} if "bare" in only else {}
+    if "sqlite" in only:
+        directory = Path(tempfile.mkdtemp())
+        try:
+            results[SQLITE] = await bursts_of(SQLITE, args, f"sqlite+aiosqlite:///{directory / 'burst.db'}")
+        finally:
+            shutil.rmtree(directory)
+    if "postgres" in only:
         async with fresh_postgres() as url:
             results[POSTGRES] = await bursts_of(POSTGRES, args, url)
     print(f"\n{args.jobs} jobs due at once, {args.bursts} burst(s) each; start lateness and /sitrep ack in ms")
     print(
         f"{'':<22}{'late p50':>9}{'p99':>9}{'max':>9}{'lost':>6}{'doubled':>8}{'rows:lost':>10}{'doubled':>8}"
-        f"{'ack p50':>9}{'p99':>9}{'max':>9}"
+        f"{'ack p50':>9}{'p99':>9}{'max':>9}{'':<8}  late p99 by burst"
     )
     for name, result in results.items():
         print(line(name, result))
