@@ -8,16 +8,16 @@ from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from core.clock import Clock
 from core.events import EventBus, RunFailed, RunRecovered, RunSkipped, RunStarted, RunSucceeded
 from core.execution.base import RunDispatch
 from core.execution.cancel import Work, start_work, watch_cancellable
+from core.execution.local import masked_progress
 from core.executors.base import Executors
 from core.executors.progress import Progress
 from core.jobs.spec import JobSpec
-from core.redaction import mask_secrets
 from core.runs import ErrorClass, ExecutionResult, RunRecord, RunStatus, RunTrigger
 from core.storage.runs_store import FireTakenError, NewRun, RunStore
 
@@ -34,6 +34,13 @@ class LeadershipLostError(RuntimeError):
 
 
 _FINISH_RETRY_DELAYS = (0.5, 1.0, 2.0, 4.0)
+
+
+class _LocalWork(NamedTuple):
+    """A run's job executing in this process, and the reporter it gives its progress to."""
+
+    task: Work
+    progress: Progress
 
 
 class StartedRun:
@@ -168,11 +175,11 @@ class Runner:
                 outcomes.append(self._launch(request, run, works.get(run.id)))
         return outcomes
 
-    def _start_work(self, spec: JobSpec) -> tuple[Work, Progress]:
-        progress = Progress(spec.id, mask=lambda text: mask_secrets(text, spec) or "")
-        return start_work(self._executors, spec, progress=progress), progress
+    def _start_work(self, spec: JobSpec) -> _LocalWork:
+        progress = masked_progress(spec)
+        return _LocalWork(start_work(self._executors, spec, progress=progress), progress)
 
-    def _launch(self, request: RunRequest, run: RunRecord, work: tuple[Work, Progress] | None) -> StartedRun:
+    def _launch(self, request: RunRequest, run: RunRecord, work: _LocalWork | None) -> StartedRun:
         """Follow ``run`` until it ends: ``work`` is its job executing here, None when it is dispatched."""
         finished: asyncio.Future[RunRecord] = asyncio.get_running_loop().create_future()
         if run.status is RunStatus.SKIPPED:
@@ -185,7 +192,7 @@ class Runner:
         )
         if work is not None:
             # A follower cancelled before its first step never reaches its own clean-up: stop the work here.
-            task.add_done_callback(lambda _: work[0].cancel())
+            task.add_done_callback(lambda _: work.task.cancel())
         self._tasks[run.id] = task
         self._events.publish(RunStarted(run))
         log.info("run %s of %s started (%s, attempt %s)", run.id, run.job_id, request.trigger, request.attempt)
@@ -251,7 +258,7 @@ class Runner:
         finished: asyncio.Future[RunRecord],
         *,
         adopted: bool = False,
-        work: tuple[Work, Progress] | None = None,
+        work: _LocalWork | None = None,
     ) -> None:
         final, prior_failures = run, 0
         lingering: asyncio.Future[Any] | None = None
@@ -261,7 +268,7 @@ class Runner:
                 final = await self._dispatched(request, run, self.dispatch, adopted=adopted)
             else:
                 assert work is not None  # a run executed here is launched with its work started
-                outcome = await self._watch(run, *work)
+                outcome = await self._watch(run, work)
                 # Let the other runs due now start before this one's end is recorded: a quick job must not
                 # hold back the rest of a burst behind its bookkeeping.
                 await asyncio.sleep(0)
@@ -359,8 +366,10 @@ class Runner:
             return run
         return interrupted[0] if interrupted else run
 
-    async def _watch(self, run: RunRecord, work: Work, progress: Progress) -> ExecutionResult:
-        return await watch_cancellable(work, run.job_id, cancel_requested=lambda: self._poll(run.id, progress))
+    async def _watch(self, run: RunRecord, work: _LocalWork) -> ExecutionResult:
+        return await watch_cancellable(
+            work.task, run.job_id, cancel_requested=lambda: self._poll(run.id, work.progress)
+        )
 
     async def _poll(self, run_id: int, progress: Progress) -> str | None:
         """Once a second while a local run executes: save its job's newest progress (only when it changed),

@@ -12,9 +12,9 @@ from enum import StrEnum
 
 from core.clock import Clock
 from core.execution.cancel import execute_cancellable
+from core.execution.local import masked_progress
 from core.executors.base import Executors
 from core.executors.progress import Progress
-from core.redaction import mask_secrets
 from core.runs import ErrorClass, ExecutionResult, RunStatus
 from core.storage.jobs_store import JobStore
 from core.storage.runs_store import RunStore
@@ -43,7 +43,7 @@ async def carry_out_claimed(
     else:
         log.info("run %s of %s claimed by %s", run_id, run.job_id, worker)
         spec = stored.spec
-        progress = Progress(spec.id, mask=lambda text: mask_secrets(text, spec) or "")
+        progress = masked_progress(spec)
         outcome = await execute_cancellable(
             executors, spec, cancel_requested=lambda: _beat_and_ask(runs, run_id, clock, progress), progress=progress
         )

@@ -15,6 +15,11 @@ from core.runs import ErrorClass, ExecutionResult
 log = logging.getLogger(__name__)
 
 
+def masked_progress(spec: JobSpec) -> Progress:
+    """The reporter a run of ``spec`` gives its python job: its text masked as the job's output is."""
+    return Progress(spec.id, mask=lambda text: mask_secrets(text, spec) or "")
+
+
 async def execute_masked(executors: Executors, spec: JobSpec, *, progress: Progress | None = None) -> ExecutionResult:
     """Run ``spec`` once (a python job reporting to ``progress``); an executor that crashes gives a failed
     result, never an exception."""

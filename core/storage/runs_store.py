@@ -158,8 +158,8 @@ class NewRun:
         }
 
     def recorded(self, run_id: int, values: dict[str, Any]) -> RunRecord:
-        """This run as recorded under ``run_id`` with ``values`` (what ``values`` gave): built directly, as a
-        thousand ORM objects would cost a burst more than its INSERT."""
+        """This run as inserted under ``run_id`` with ``values`` (what ``self.values(now)`` gave): built
+        directly, as a thousand ORM objects would cost a burst more than its INSERT."""
         return RunRecord(
             id=run_id,
             job_id=self.job_id,
