@@ -7,6 +7,9 @@ RUNTIME := $(VENV)/.installed-runtime
 DEV := $(VENV)/.installed-dev
 
 CHROMIUM := /usr/bin/chromium
+# Tests in parallel (pytest-xdist): most of the suite waits on subprocesses, brokers and databases, so four
+# processes keep two cores busy (measured: 1,023 s serial, 448 s with four, on the same 2-core machine).
+TEST_WORKERS ?= 4
 
 .PHONY: run test lint bench clean systemd-analyze browser screenshots
 
@@ -32,7 +35,7 @@ run: $(RUNTIME)
 	$(BIN)/python -m bot run
 
 test: $(DEV) systemd-analyze browser
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal
 
 # The browser tests drive Debian's Chromium (never Playwright's own download). Install it when missing and
 # we may (root, or password-less sudo); otherwise those tests say why they did not run (and fail when CI=true).

@@ -16,9 +16,16 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from dotenv import dotenv_values
-from pydantic import Field, SecretStr, ValidationError, ValidationInfo, field_validator, model_validator
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from core.durations import MAX_DURATION, DurationError, parse_duration
 from core.jobs.celery_urls import BROKER_SCHEMES, broker_url_problem, result_backend_problem
@@ -82,10 +89,14 @@ def _id_set(value: Any) -> frozenset[str]:
     return frozenset(str(part) for part in value)
 
 
-class Settings(BaseSettings):
-    """The whole configuration. Field aliases are the environment variable names."""
+class Settings(BaseModel):
+    """The whole configuration. Field aliases are the environment variable names.
 
-    model_config = SettingsConfigDict(frozen=True, populate_by_name=True, extra="ignore")
+    A plain model: load_settings() reads the environment and .env itself (strictly, naming unknown variables), so
+    a settings library would add nothing but its import, a tenth of a CLI command's start-up. Defaults are
+    validated like given values, so a default is held to the same rules."""
+
+    model_config = ConfigDict(frozen=True, populate_by_name=True, extra="ignore", validate_default=True)
 
     database_url: SecretStr = Field(SecretStr("sqlite+aiosqlite:///schedops.db"), alias="DATABASE_URL")
     jobs_file: Path | None = Field(None, alias="SCHEDOPS_JOBS_FILE")
@@ -126,18 +137,6 @@ class Settings(BaseSettings):
     # not SCHEDOPS_BROKER_URL, which is schedops' own broker and may well be another one.
     celery_broker_url: SecretStr | None = Field(None, alias="SCHEDOPS_CELERY_BROKER_URL")
     celery_result_backend: SecretStr | None = Field(None, alias="SCHEDOPS_CELERY_RESULT_BACKEND")
-
-    @classmethod
-    def settings_customise_sources(
-        cls,
-        settings_cls: type[BaseSettings],
-        init_settings: PydanticBaseSettingsSource,
-        env_settings: PydanticBaseSettingsSource,
-        dotenv_settings: PydanticBaseSettingsSource,
-        file_secret_settings: PydanticBaseSettingsSource,
-    ) -> tuple[PydanticBaseSettingsSource, ...]:
-        # The environment is an argument of load_settings(), never read behind the caller's back.
-        return (init_settings,)
 
     @field_validator(
         "run_retention",
@@ -321,6 +320,8 @@ def load_settings(environ: Mapping[str, str], env_file: Path | None = Path(".env
     """
     values: dict[str, str] = {}
     if env_file is not None and env_file.is_file():
+        from dotenv import dotenv_values  # only when there is a .env to read
+
         values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
     values.update(environ)
     problems = _read_secret_files(values)

@@ -11,10 +11,10 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from core.config import ConfigError, Settings, load_settings
-from core.logs import configure_logging
+if TYPE_CHECKING:
+    from core.config import Settings
 
 EXIT_PROBLEM = 1
 EXIT_BAD_INPUT = 2
@@ -203,7 +203,10 @@ def _jobs_parser(commands: Any) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    args = _parser().parse_args(argv)  # before the configuration's imports: --help and usage errors need none
+    from core.config import ConfigError, load_settings
+    from core.logs import configure_logging
+
     try:
         settings = load_settings(os.environ)
     except ConfigError as error:

@@ -117,7 +117,7 @@ async def test_it_does_not_retry_a_permanent_failure(make_engine: EngineFactory)
         runs = await engine.runs.recent("missing")
         return bool(runs) and runs[0].status.is_finished
 
-    await eventually(finished, within=3)
+    await eventually(finished, within=15)
     await asyncio.sleep(0.3)  # a retry, were one wrongly owed, would start within this (backoff 0.05 s)
 
     runs = await engine.runs.recent("missing")
