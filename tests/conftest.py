@@ -11,8 +11,7 @@ from tests.support.clock import ManualClock
 from tests.support.databases import (
     create_test_database,
     drop_test_database,
-    empty_tables,
-    migrated_sqlite,
+    migrated_database,
     postgres_reachable,
     reset_schema,
 )
@@ -35,13 +34,7 @@ def postgres_url() -> Iterator[str]:
 @pytest.fixture(params=BACKENDS)
 async def db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Database]:
     """A migrated, empty database: a SQLite file, then (when reachable) PostgreSQL."""
-    if request.param == "sqlite":
-        url = migrated_sqlite(tmp_path / "schedops.db")
-    else:
-        url = request.getfixturevalue("postgres_url")
-        await empty_tables(url)
-    database = Database(url)
-    await database.migrate()  # already at the newest revision: one query, and proof of it
+    database = await migrated_database(request.param, request, tmp_path)
     yield database
     await database.close()
 

@@ -23,6 +23,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any, TypeVar
 
+import pytest
 from sqlalchemy.engine import make_url
 
 from core.storage.database import Database, head_revision
@@ -146,3 +147,19 @@ async def empty_tables(url: str) -> None:
     finally:
         await connection.close()
     await _migrate(url)
+
+
+# -- either --
+
+
+async def migrated_database(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> Database:
+    """A migrated, empty database on ``backend`` ("sqlite" or "postgres"), for the caller to close; PostgreSQL
+    through the session's ``postgres_url`` fixture."""
+    if backend == "sqlite":
+        url = migrated_sqlite(tmp_path / "schedops.db")
+    else:
+        url = request.getfixturevalue("postgres_url")
+        await empty_tables(url)
+    database = Database(url)
+    await database.migrate()  # already at the newest revision: one query, and proof of it
+    return database
