@@ -22,9 +22,7 @@ from collections.abc import Callable, Coroutine
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
-
-import aiohttp
+from typing import TYPE_CHECKING, Any
 
 from core.engine.engine import Engine
 from core.engine.forwarding import Forwarder, serve_run_requests
@@ -36,6 +34,9 @@ from core.storage.leader_lock import LeaderLock, LockTimings
 from core.storage.notify import notify
 from core.storage.replicas_store import ReplicaInfo, ReplicaStore
 from core.storage.run_requests_store import RunRequestStore
+
+if TYPE_CHECKING:
+    import aiohttp
 
 log = logging.getLogger(__name__)
 
@@ -190,6 +191,8 @@ class Replica:
 
     async def _ping_heartbeat_url(self) -> None:
         assert self.heartbeat_url is not None
+        import aiohttp  # only with a heartbeat URL: a CLI command builds replicas that never ping
+
         timeout = aiohttp.ClientTimeout(total=10)
         async with aiohttp.ClientSession(timeout=timeout) as session:
             while True:
@@ -202,6 +205,8 @@ class Replica:
 
 
 async def _ping(session: aiohttp.ClientSession, url: str) -> None:
+    import aiohttp
+
     try:
         async with session.get(url) as response:
             if response.status >= 400:

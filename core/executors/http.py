@@ -7,14 +7,20 @@ nor its URL (whose query string may).
 from __future__ import annotations
 
 import asyncio
+from typing import TYPE_CHECKING
 
-import aiohttp
 from yarl import URL
 
 from core.durations import format_duration
 from core.executors.progress import Progress
 from core.jobs.spec import HttpJob, JobSpec
 from core.runs import OUTPUT_TAIL_BYTES, ErrorClass, ExecutionResult, RunStatus, tail_text
+
+if TYPE_CHECKING:
+    import aiohttp
+
+# aiohttp is imported when an HTTP job runs, not with the executor: every CLI command that changes a job builds
+# the executors, and aiohttp was a tenth of such a command's start-up.
 
 _CHUNK_BYTES = 64 * 1024
 MAX_REDIRECTS = 10
@@ -47,6 +53,8 @@ class HttpExecutor:
     async def execute(self, spec: JobSpec, *, progress: Progress | None = None) -> ExecutionResult:
         if not isinstance(spec, HttpJob):
             return ExecutionResult.failure(f"the http executor cannot run {spec.kind} jobs", ErrorClass.PERMANENT)
+        import aiohttp
+
         try:
             async with asyncio.timeout(spec.timeout.total_seconds()):
                 status, reason, body = await self._request(spec)
@@ -87,6 +95,8 @@ class HttpExecutor:
         raise _RedirectRefused(f"more than {MAX_REDIRECTS} redirects")
 
     def _open_session(self) -> aiohttp.ClientSession:
+        import aiohttp
+
         if self._session is None or self._session.closed:
             self._session = aiohttp.ClientSession(
                 # No cookies: one job's responses must not change what another job sends.
@@ -116,6 +126,8 @@ def _judge(spec: HttpJob, status: int, reason: str, output: str | None) -> Execu
 
 
 def _describe(error: aiohttp.ClientError) -> str:
+    import aiohttp
+
     if isinstance(error, aiohttp.InvalidURL):
         return "invalid URL"
     if isinstance(error, aiohttp.ClientConnectorError):

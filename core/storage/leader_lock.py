@@ -17,12 +17,14 @@ import logging
 from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import asyncpg
 from sqlalchemy.engine import make_url
 
 from core.storage.instance_lock import ADVISORY_KEY
+
+if TYPE_CHECKING:
+    import asyncpg
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +120,8 @@ class LeaderLock:
     async def _connect(self) -> asyncpg.Connection:
         if self._connection is not None and not self._connection.is_closed():
             return self._connection
+        import asyncpg  # PostgreSQL only: a SQLite schedops (and every CLI command) never loads it
+
         url = self._url
         connection = await asyncpg.connect(
             host=url.host,
