@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/cli_start.py                   # against 6e1fc68 (before the CLI split)
     .venv/bin/python bench/cli_start.py --baseline REV -n 21
+    .venv/bin/python bench/cli_start.py --only "jobs list"   # one command
 
 Each command runs as a fresh process (`python -m ...` with the tree on PYTHONPATH), alternating between the
 two trees so drifts in machine load hit both alike; the median wall time of each and their ratio are printed.
@@ -22,7 +23,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-COMMANDS = [["check"], ["jobs", "list"], ["runs", "disk-usage"], ["audit"], ["--help"]]
+# The last but one changes a job: it builds the application layer and checks the schema before refusing the
+# unknown job, so it times a job-changing command's start-up without changing anything between runs.
+COMMANDS = [["check"], ["jobs", "list"], ["runs", "disk-usage"], ["audit"], ["jobs", "pause", "nosuchjob"], ["--help"]]
 
 
 def entry(tree: Path) -> str:
@@ -30,9 +33,10 @@ def entry(tree: Path) -> str:
     return "schedops" if (tree / "schedops" / "cli").is_dir() else "bot"
 
 
-def timed(tree: Path, args: list[str], env: dict[str, str]) -> float:
+def timed(tree: Path, args: list[str], env: dict[str, str]) -> tuple[float, int]:
+    """Wall time and exit code of one run (an exit code that differs between the trees voids the comparison)."""
     started = time.perf_counter()
-    subprocess.run(
+    result = subprocess.run(
         [sys.executable, "-m", entry(tree), *args],
         cwd=env["WORKDIR"],
         env={**env, "PYTHONPATH": str(tree)},
@@ -40,13 +44,14 @@ def timed(tree: Path, args: list[str], env: dict[str, str]) -> float:
         stderr=subprocess.DEVNULL,
         check=False,
     )
-    return time.perf_counter() - started
+    return time.perf_counter() - started, result.returncode
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--baseline", default="6e1fc68", help="commit to compare with (default 6e1fc68)")
     parser.add_argument("-n", "--runs", type=int, default=11, help="runs of each command in each tree")
+    parser.add_argument("--only", action="append", metavar="COMMAND", help='only this command (e.g. "jobs list")')
     options = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         base = Path(scratch) / "baseline"
@@ -65,14 +70,17 @@ def main() -> None:
                 check=True,
                 capture_output=True,
             )
-            print(f"{'command':<16} {'this tree':>10} {options.baseline:>10} {'ratio':>7}   (median of {options.runs})")
-            for args in COMMANDS:
+            print(f"{'command':<24} {'this tree':>10} {options.baseline:>10} {'ratio':>7}   (median of {options.runs})")
+            for args in [c for c in COMMANDS if not options.only or " ".join(c) in options.only]:
                 ours, theirs = [], []
                 for _ in range(options.runs):
-                    ours.append(timed(ROOT, args, env))
-                    theirs.append(timed(base, args, env))
+                    (mine, code), (before, code_before) = timed(ROOT, args, env), timed(base, args, env)
+                    if code != code_before:
+                        raise SystemExit(f"{' '.join(args)}: exit code {code} here, {code_before} in the baseline")
+                    ours.append(mine)
+                    theirs.append(before)
                 mine, before = statistics.median(ours), statistics.median(theirs)
-                print(f"{' '.join(args):<16} {mine:>9.3f}s {before:>9.3f}s {mine / before:>7.2f}")
+                print(f"{' '.join(args):<24} {mine:>9.3f}s {before:>9.3f}s {mine / before:>7.2f}")
         finally:
             subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(base)], check=False)
 
