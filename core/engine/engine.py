@@ -396,7 +396,9 @@ class Engine:
         requests: list[RunRequest] = []
         for fire in batch:
             job = jobs.get(fire.job_id)
-            if job is None or not job.active or self._stopping:
+            # A fire handed over before a stop is still recorded and run (the stop lets fires in flight land and
+            # gives their runs the grace): its next fire time is persisted past it, so skipping it lost it.
+            if job is None or not job.active:
                 continue
             if fire.lateness > max(job.spec.grace(self.misfire_grace), STALL_TOLERANCE):
                 # The process was stalled (suspended machine, blocked loop): record it like downtime.

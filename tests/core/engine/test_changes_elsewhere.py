@@ -77,7 +77,7 @@ async def test_a_failed_run_is_logged_with_its_reason_and_so_are_used_up_retries
     engine = make_engine()
     recorder = Recorder(engine.events)
     await engine.start()
-    soon = (engine.clock() + timedelta(seconds=0.2)).isoformat()
+    soon = (engine.clock() + timedelta(seconds=1)).isoformat()
     spec = job("flaky", target="tests.support.tasks:boom", kwargs={}, schedule={"at": soon}, retries={"max": 1})
     await engine.add_job(
         spec.model_copy(update={"retries": spec.retries.model_copy(update={"backoff": timedelta(seconds=0.1)})}),
