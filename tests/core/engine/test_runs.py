@@ -13,7 +13,8 @@ from tests.support.eventually import eventually
 async def test_it_records_the_run_before_the_job_starts(make_engine: EngineFactory) -> None:
     engine = make_engine()
     await engine.start()
-    await engine.add_job(job("slow", kwargs={"seconds": 0.5}), actor="U_ALICE")
+    # Naps long enough to be still running when read back, even on a loaded machine.
+    await engine.add_job(job("slow", kwargs={"seconds": 2}), actor="U_ALICE")
 
     handle = await engine.run_now("slow", actor="U_ALICE")
 
@@ -23,15 +24,15 @@ async def test_it_records_the_run_before_the_job_starts(make_engine: EngineFacto
     assert stored.trigger is RunTrigger.MANUAL
     final = await handle.wait()
     assert final.status is RunStatus.SUCCEEDED
-    assert final.result == {"slept": 0.5}
-    assert final.duration is not None and final.duration >= timedelta(seconds=0.5)
+    assert final.result == {"slept": 2}
+    assert final.duration is not None and final.duration >= timedelta(seconds=2)
 
 
 async def test_it_skips_an_overlapping_run_and_records_it(make_engine: EngineFactory) -> None:
     engine = make_engine()
     recorder = Recorder(engine.events)
     await engine.start()
-    await engine.add_job(job("slow", kwargs={"seconds": 0.5}), actor=None)
+    await engine.add_job(job("slow", kwargs={"seconds": 2}), actor=None)
 
     first, second = await asyncio.gather(engine.run_now("slow", actor="U_ALICE"), engine.run_now("slow", actor="U_BOB"))
 
@@ -48,7 +49,8 @@ async def test_it_skips_an_overlapping_run_and_records_it(make_engine: EngineFac
 async def test_it_allows_parallel_runs_up_to_max_instances(make_engine: EngineFactory) -> None:
     engine = make_engine()
     await engine.start()
-    await engine.add_job(job("wide", kwargs={"seconds": 0.3}, max_instances=2), actor=None)
+    # The first two must still be running at the third request, even on a loaded machine.
+    await engine.add_job(job("wide", kwargs={"seconds": 3}, max_instances=2), actor=None)
 
     handles = [await engine.run_now("wide", actor=None) for _ in range(3)]
 
