@@ -1,4 +1,5 @@
-"""The schedops command line, run as a real process against a real SQLite file."""
+"""The schedops command line against a real SQLite file: ``run`` and what only a process shows (exit status,
+imports, signals) as real processes, every other command through the same ``main()`` in this process."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+
+from tests.support.cli_in_process import run_in_process
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -29,6 +32,15 @@ jobs:
 
 
 def schedops(workdir: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """``schedops *args``: ``run`` as a real process (it starts a service and handles signals); every other
+    command through the same ``main()`` inside this process (tests/support/cli_in_process.py says why)."""
+    if args[:1] != ("run",):
+        return run_in_process(list(args), cwd=workdir, env=_env(workdir, env))
+    return schedops_process(workdir, *args, env=env)
+
+
+def schedops_process(workdir: Path, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """``python -m bot *args`` as a real process."""
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
         cwd=workdir,

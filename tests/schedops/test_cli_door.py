@@ -1,5 +1,6 @@
-"""The CLI as a complete door, tried as a new operator would, without Slack: real processes, real SQLite files
-(and the local PostgreSQL for its connection errors)."""
+"""The CLI as a complete door, tried as a new operator would, without Slack: real SQLite files (and the local
+PostgreSQL for its connection errors); ``run``, the installed script and imports in real processes, the other
+commands through ``main()`` in this process (tests/support/cli_in_process.py)."""
 
 from __future__ import annotations
 
