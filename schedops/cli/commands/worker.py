@@ -21,15 +21,24 @@ def execute(args: argparse.Namespace, settings: Settings) -> int:
     bad = [queue for queue in queues if not re.fullmatch(QUEUE_PATTERN, queue)]
     if bad:
         raise CommandError([f"argument --queue: not a queue name: {queue!r}" for queue in bad], EXIT_BAD_INPUT)
+    from celery.platforms import maybe_drop_privileges
+
     from schedops.worker.celery_app import make_celery_app
     from schedops.worker.presence import Presence
 
     app = make_celery_app(settings.broker_url.get_secret_value())
     # In the workers registry from ready to shutdown: the sitrep lists it, the leader knows its queues.
     Presence(settings.database_url.get_secret_value(), queues=queues, concurrency=args.concurrency).connect()
-    argv = ["worker", "--queues", ",".join(queues), "--concurrency", str(args.concurrency)]
-    argv += ["--loglevel", settings.log_level, "--without-gossip", "--without-mingle"]
-    if args.hostname:
-        argv += ["--hostname", args.hostname]
-    app.worker_main(argv)
-    return 0
+    # Celery's worker itself, as `celery worker` builds it, without its click command line: that parser (click,
+    # click-repl, prompt-toolkit) was a fifth of a worker's start-up imports and parsed nothing schedops needs.
+    maybe_drop_privileges(uid=None, gid=None)  # `celery worker`'s refusal to run pickle as root, kept
+    worker = app.Worker(
+        hostname=args.hostname,
+        queues=queues,
+        concurrency=args.concurrency,
+        loglevel=settings.log_level,
+        without_gossip=True,
+        without_mingle=True,
+    )
+    worker.start()
+    return int(worker.exitcode or 0)
