@@ -43,7 +43,7 @@ async def test_a_worker_registers_beats_and_goes_offline_when_it_stops(
             return row is not None and row.heartbeat_at > first.heartbeat_at
 
         await eventually(beaten, within=WAIT, every=0.5)
-    # The context stopped it with SIGTERM, Celery's warm shutdown: it said so before exiting.
+        worker.stop()  # SIGTERM, Celery's warm shutdown: it says so before exiting
     assert worker.process.returncode == 0, worker.output()
     gone = await _row(db, worker.hostname)
     assert gone is not None and gone.stopped_at is not None, worker.output()
