@@ -100,9 +100,12 @@ async def test_a_dropped_retry_makes_the_failure_final(make_engine: EngineFactor
     await engine.add_job(spec, actor=None)
     await _finished_runs(engine, "flaky", 1)
     await engine.pause_job("flaky", actor="U_ALICE")
-    await asyncio.sleep(0.5)
-    await engine.events.drain()
 
+    async def both_failures_told() -> bool:  # the retry, due 0.3 s after the failure, finds the job paused
+        await engine.events.drain()
+        return len(recorder.of(RunFailed)) >= 2
+
+    await eventually(both_failures_told)
     assert [event.final for event in recorder.of(RunFailed)] == [False, True]
     assert len(await engine.runs.recent("flaky")) == 1
 
