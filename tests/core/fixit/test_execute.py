@@ -239,8 +239,10 @@ async def test_a_job_paused_between_attempts_gets_no_more(db: Database, history:
         await first_failure.wait()
         await engine.pause_job("hopeless", actor="bob")
 
+    # The pause must land before the second attempt: 0.3 s of back-off was not always enough for the event and
+    # the pause's transaction with four test processes on two cores.
     result, _ = await asyncio.gather(
-        execute_plan(db, plan.id, engine, clock=utc_now, backoff=timedelta(milliseconds=300)),
+        execute_plan(db, plan.id, engine, clock=utc_now, backoff=timedelta(seconds=2)),
         pause_after_first_run(),
     )
 
