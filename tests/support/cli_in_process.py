@@ -3,7 +3,7 @@ with the environment, working directory, import path, logging and standard strea
 have, all restored afterwards.
 
 A fresh interpreter costs each call about 0.6 s of CPU re-importing SQLAlchemy, pydantic and the product; the
-command-line tests made a hundred such calls, a sixth of the suite's CPU. What only a real process shows (the
+command-line tests made a hundred such calls, about a quarter of the suite's CPU. What only a real process shows (the
 exit status the shell sees, the installed script, what a command imports, signals, ``schedops run``) stays
 with the real-process tests beside them."""
 

@@ -30,7 +30,7 @@ def execute(args: argparse.Namespace, settings: Settings) -> int:
     # In the workers registry from ready to shutdown: the sitrep lists it, the leader knows its queues.
     Presence(settings.database_url.get_secret_value(), queues=queues, concurrency=args.concurrency).connect()
     # Celery's worker itself, as `celery worker` builds it, without its click command line: that parser (click,
-    # click-repl, prompt-toolkit) was a fifth of a worker's start-up imports and parsed nothing schedops needs.
+    # click-repl, prompt-toolkit) was about a sixth of a worker's start-up imports and parsed nothing schedops needs.
     maybe_drop_privileges(uid=None, gid=None)  # `celery worker`'s refusal to run pickle as root, kept
     worker = app.Worker(
         hostname=args.hostname,
