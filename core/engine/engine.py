@@ -313,13 +313,16 @@ class Engine:
             log.warning("%s missed %d scheduled run(s) while schedops was down", job.id, catchup.missed_total)
             self.events.publish(RunsMissed(job.id, catchup.missed_total))
         self._place(job, catchup.next_fire)
-        await self.jobs.set_next_run_time(job.id, catchup.next_fire)
-        if catchup.run_at is not None:
-            log.info("%s catches up on the run due at %s", job.id, catchup.run_at.isoformat())
-            if catchup.coalesced:
-                message = f"missed: coalesced into the catch-up run of {catchup.run_at.isoformat()}"
-                await self.runs.add_missed(job.id, catchup.coalesced, now=now, message=message)
-            await self._start_fire(RunRequest(job.spec, RunTrigger.SCHEDULE, scheduled_at=catchup.run_at))
+        if catchup.run_at is None:
+            await self.jobs.set_next_run_time(job.id, catchup.next_fire)
+            return
+        log.info("%s catches up on the run due at %s", job.id, catchup.run_at.isoformat())
+        if catchup.coalesced:
+            message = f"missed: coalesced into the catch-up run of {catchup.run_at.isoformat()}"
+            await self.runs.add_missed(job.id, catchup.coalesced, now=now, message=message)
+        # The run's row and the job's next fire time in one transaction, as for a live fire (_fire_batch).
+        request = RunRequest(job.spec, RunTrigger.SCHEDULE, scheduled_at=catchup.run_at)
+        await self._start_fires([request], advancing={job.id: catchup.next_fire})
 
     async def _reschedule(self, job: StoredJob, *, keep_next_fire: bool = False) -> None:
         """Bring the timetable and the persisted next run time in line with ``job``."""
@@ -386,13 +389,11 @@ class Engine:
             if fire.coalesced:  # the loop was held up past several fire times: one run stands for them all
                 message = f"missed: schedops was stalled; coalesced into the run of {fire.scheduled_at.isoformat()}"
                 await self.runs.add_missed(fire.job_id, fire.coalesced, now=self.clock(), message=message)
-        # APScheduler has already moved the jobs on: persist where they are going before any run row (a new
-        # leader's take-over relies on it, see core.engine.takeover). The jobs' rows are the truth (another
-        # replica may have paused or removed one): one query for all, read meanwhile on another connection.
-        _, jobs = await asyncio.gather(
-            self.jobs.advance({fire.job_id: self._timetable.next_fire(fire.job_id) for fire in batch}),
-            self.jobs.get_many(sorted({fire.job_id for fire in batch}), known=self._placed),
-        )
+        # APScheduler has already moved the jobs on: where they are going is persisted in the transaction that
+        # records the fires' rows, so no stop between the two can leave a fire moved past without a row. The
+        # jobs' rows are the truth (another replica may have paused or removed one): one query for all.
+        advancing = {fire.job_id: self._timetable.next_fire(fire.job_id) for fire in batch}
+        jobs = await self.jobs.get_many(sorted(advancing), known=self._placed)
         requests: list[RunRequest] = []
         for fire in batch:
             job = jobs.get(fire.job_id)
@@ -407,15 +408,17 @@ class Engine:
                 self.events.publish(RunsMissed(fire.job_id, 1))
                 continue
             requests.append(RunRequest(job.spec, RunTrigger.SCHEDULE, scheduled_at=fire.scheduled_at))
-        await self._start_fires(requests)
+        await self._start_fires(requests, advancing=advancing)
 
     async def _start_fire(self, request: RunRequest) -> None:
         await self._start_fires([request])
 
-    async def _start_fires(self, requests: list[RunRequest]) -> None:
-        if not requests:
+    async def _start_fires(
+        self, requests: list[RunRequest], *, advancing: dict[str, datetime | None] | None = None
+    ) -> None:
+        if not requests and not advancing:
             return
-        for outcome in await self._runner.start_batch(requests):
+        for outcome in await self._runner.start_batch(requests, advancing=advancing):
             if isinstance(outcome, FireTakenError):
                 # The fence held: another process that believed it led recorded this fire first; nothing is run.
                 log.warning("%s; this replica records nothing and does not run it", outcome)

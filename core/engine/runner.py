@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
@@ -108,13 +108,18 @@ class Runner:
         return outcome
 
     async def start_batch(
-        self, requests: Sequence[RunRequest]
+        self, requests: Sequence[RunRequest], *, advancing: Mapping[str, datetime | None] | None = None
     ) -> list[StartedRun | FireTakenError | LeadershipLostError]:
         """``start`` for many runs at once (the fires of one instant), answering in their order: their rows
         are written in one transaction, the fence is asked once after it, and each job starts only then. A
         fire another replica already recorded answers FireTakenError (nothing recorded, nothing started);
         a scheduled run recorded when this process had lost leadership answers LeadershipLostError (its row
-        is withdrawn). Other errors (the database down) raise, with nothing started."""
+        is withdrawn). Other errors (the database down) raise, with nothing started and nothing advanced.
+
+        ``advancing`` (job id -> next fire time) is persisted in the rows' transaction (RunStore.add_many)."""
+        if not requests:
+            await self._runs.add_many([], now=self._clock(), advancing=advancing)
+            return []
         # max_instances counts runs in the database (any replica's), and this process's slots taken but not
         # yet recorded. Check and take every slot with no await in between: two fires at once cannot both
         # pass, even two of one job in the same batch.
@@ -133,7 +138,7 @@ class Runner:
                 queue = spec.queue if self.dispatch is not None else None
                 new.append(self._new_run(request, RunStatus.RUNNING, None, queue=queue))
         try:
-            recorded = await self._runs.add_many(new, now=self._clock())
+            recorded = await self._runs.add_many(new, now=self._clock(), advancing=advancing)
         except BaseException:
             self._slots.subtract(taken)
             raise

@@ -1,10 +1,13 @@
 """What a new leader owes beyond start-up: fire times the old leader moved past without recording.
 
-The old leader persists a job's next fire time before it records the run (engine._fire_batch), so a leader killed
-or frozen in between leaves a fire with no row, and start-up's catch-up (which begins at the persisted next
-fire time) would never see it. Every fire that is handled gets a row (ran, skipped or missed; the unique index
-ux_runs_schedule_fire), so the first fire time after a job's latest row is the earliest one that may be owed:
-the new leader begins catch-up there instead, and each such fire runs once within grace or is recorded missed.
+A leader persists a job's next fire time in the transaction that records the fire's run (RunStore.add_many,
+from engine._fire_batch), so it cannot stop between the two. Leaders before that change wrote them apart: one
+killed or frozen in between left a fire with no row, which start-up's catch-up (beginning at the persisted
+next fire time) never sees. A database such a leader wrote may still hold one when this version takes over.
+Every fire that is handled gets a row (ran, skipped or missed; the unique index ux_runs_schedule_fire), so the
+first fire time after a job's latest row is the earliest one that may be owed: the new leader begins catch-up
+there instead, and each such fire runs once within grace or is recorded missed. A job with no row at all has no
+such reference (an interval's anchor is not stored) and is left alone.
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any, Literal, cast
 
 from sqlalchemy import Row, Table, bindparam, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from core.audit import audit_row
 from core.jobs.changes import describe_change, door_of, spec_changes
@@ -226,16 +227,17 @@ class JobStore:
             session.add(_audit(now, actor, action, job_id, describe_change(door_of(actor), [change])))
         return _stored(row)
 
-    async def advance(self, next_fires: dict[str, datetime | None]) -> None:
-        """Persist where each fired job goes next, in one transaction: the fires of one instant cost one
-        commit, not one per job. A job removed meanwhile is left out (a Core executemany, not the ORM's bulk
-        update, which would fail the whole batch for it)."""
-        async with self._db.session.begin() as session:
-            await session.execute(
-                update(_JOBS).where(_JOBS.c.id == bindparam("fired_id")),
-                [{"fired_id": job_id, "next_run_time": when} for job_id, when in next_fires.items()],
-            )
-
     async def set_next_run_time(self, job_id: str, when: datetime | None) -> None:
         async with self._db.session.begin() as session:
             await session.execute(update(JobRow).where(JobRow.id == job_id).values(next_run_time=when))
+
+
+async def advance_jobs(session: AsyncSession, next_fires: Mapping[str, datetime | None]) -> None:
+    """Persist, in the caller's transaction, where each fired job goes next: RunStore.add_many writes it with
+    the fires' rows. A job removed meanwhile is left out (a Core executemany, not the ORM's bulk update, which
+    would fail the whole batch for it)."""
+    if next_fires:
+        await session.execute(
+            update(_JOBS).where(_JOBS.c.id == bindparam("fired_id")),
+            [{"fired_id": job_id, "next_run_time": when} for job_id, when in next_fires.items()],
+        )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
@@ -18,6 +18,7 @@ from core.executors.progress import ProgressReport
 from core.runs import ErrorClass, ExecutionResult, RunRecord, RunStatus, RunTrigger
 from core.storage.database import Database
 from core.storage.failures import failure_streak
+from core.storage.jobs_store import advance_jobs
 from core.storage.tables import JobRow, RunRow
 
 _PURGE_BATCH = 5000
@@ -188,11 +189,19 @@ class RunStore:
     def db(self) -> Database:
         return self._db
 
-    async def add_many(self, runs: Sequence[NewRun], *, now: datetime) -> list[RunRecord | None]:
+    async def add_many(
+        self, runs: Sequence[NewRun], *, now: datetime, advancing: Mapping[str, datetime | None] | None = None
+    ) -> list[RunRecord | None]:
         """Record ``runs`` in one transaction (the fires of one instant), answering in their order. A
         scheduled run whose (job, fire time) already has its row (another process that believed it led
-        recorded it: the unique index ux_runs_schedule_fire) is not recorded, and its answer is None."""
+        recorded it: the unique index ux_runs_schedule_fire) is not recorded, and its answer is None.
+
+        ``advancing`` (job id -> its next fire time) is persisted in the same transaction: a leader stopped
+        between the two would leave a fire its jobs had moved past with no row, lost to any catch-up."""
         if not runs:
+            if advancing:
+                async with self._db.session.begin() as session:
+                    await advance_jobs(session, advancing)
             return []
         values = [run.values(now) for run in runs]
         # One bulk INSERT ... ON CONFLICT DO NOTHING RETURNING (batched by SQLAlchemy), not the unit of work:
@@ -203,6 +212,7 @@ class RunStore:
         columns = [_RUNS.c[column] for column in _NEW_RUN_COLUMNS]
         statement = _insert_new_fires(self._db.dialect).returning(_RUNS.c.id, *columns)
         async with self._db.session.begin() as session:
+            await advance_jobs(session, advancing or {})
             inserted = (await session.execute(statement, values)).all()
         ids: dict[tuple[Any, ...], list[int]] = defaultdict(list)
         for run_id, *stored in inserted:

@@ -6,6 +6,7 @@ import asyncio
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import event
 from sqlalchemy.exc import OperationalError
 
 from core.clock import utc_now
@@ -15,6 +16,7 @@ from core.events import RunFailed
 from core.executors.shell import job_environment
 from core.jobs.sync import sync_jobs
 from core.runs import RunStatus, RunTrigger
+from core.storage.database import Database
 from core.storage.runs_store import RunStore
 from tests.core.engine.conftest import EngineFactory, Recorder, job
 from tests.support.eventually import eventually
@@ -177,3 +179,33 @@ async def test_a_fire_handed_over_as_the_engine_stops_is_recorded_and_run(make_e
 
     [run] = await engine.runs.recent("tick")
     assert (run.trigger, run.scheduled_at, run.status) == (RunTrigger.SCHEDULE, fire_time, RunStatus.SUCCEEDED)
+
+
+async def test_a_fire_whose_row_cannot_be_written_is_not_moved_past(make_engine: EngineFactory, db: Database) -> None:
+    # The job's next fire time and the fire's row are written in one transaction. Written apart, a leader that
+    # stopped (or a database that failed) between them left a fire moved past with no row, which neither a
+    # restart's catch-up nor a new leader's take-over could find: for a job's first fire, lost for good.
+    inserts_refused: list[str] = []
+
+    def refuse_run_rows(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]
+        if statement.lstrip().upper().startswith("INSERT INTO RUNS"):
+            inserts_refused.append(statement)
+            raise OperationalError(statement, parameters, Exception("the database went away"))
+
+    event.listen(db.engine.sync_engine, "before_cursor_execute", refuse_run_rows)
+    engine = make_engine()
+    await engine.start()
+    await engine.add_job(job("tick", schedule={"interval": "2s"}), actor=None)
+    fire_time = engine.next_fire("tick")
+    await eventually(lambda: inserts_refused, within=10)
+    await engine.shutdown(grace=timedelta(seconds=1))  # before the next fire, 2 s later
+    event.remove(db.engine.sync_engine, "before_cursor_execute", refuse_run_rows)
+
+    assert await engine.runs.recent("tick") == []
+    stored = await engine.jobs.require("tick")
+    assert stored.next_run_time == fire_time  # still owed
+
+    restarted = make_engine()
+    await restarted.start()  # catch-up: the owed fire is within the grace, so it runs now
+    [run] = await _finished_runs(restarted, "tick", 1)
+    assert (run.trigger, run.scheduled_at) == (RunTrigger.SCHEDULE, fire_time)
