@@ -90,7 +90,8 @@ async def test_a_new_leader_follows_a_run_a_worker_is_executing_and_announces_it
             await old.engine.add_job(spec, actor=None)
             handle = await old.engine.run_now("report", actor=None, trigger=RunTrigger.SCHEDULE)
             first = handle.run.id
-            await eventually(lambda: ledger.exists(), within=WAIT)
+            # The file exists once the shell opens it, a moment before "start" is written: wait for the line.
+            await eventually(lambda: ledger.exists() and ledger.read_text() == "start\n", within=WAIT)
             # A restart (shutdown) or a failover (stand_down): the old leader lets go of the run, and only that.
             await (old.stop() if let_go == "shutdown" else old.engine.stand_down())
             assert (await asyncio.wait_for(handle.wait(), WAIT)).status is RunStatus.RUNNING
