@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -414,7 +414,7 @@ class Engine:
         await self._start_fires([request])
 
     async def _start_fires(
-        self, requests: list[RunRequest], *, advancing: dict[str, datetime | None] | None = None
+        self, requests: list[RunRequest], *, advancing: Mapping[str, datetime | None] | None = None
     ) -> None:
         if not requests and not advancing:
             return

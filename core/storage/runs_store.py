@@ -198,10 +198,7 @@ class RunStore:
 
         ``advancing`` (job id -> its next fire time) is persisted in the same transaction: a leader stopped
         between the two would leave a fire its jobs had moved past with no row, lost to any catch-up."""
-        if not runs:
-            if advancing:
-                async with self._db.session.begin() as session:
-                    await advance_jobs(session, advancing)
+        if not runs and not advancing:
             return []
         values = [run.values(now) for run in runs]
         # One bulk INSERT ... ON CONFLICT DO NOTHING RETURNING (batched by SQLAlchemy), not the unit of work:
@@ -213,7 +210,7 @@ class RunStore:
         statement = _insert_new_fires(self._db.dialect).returning(_RUNS.c.id, *columns)
         async with self._db.session.begin() as session:
             await advance_jobs(session, advancing or {})
-            inserted = (await session.execute(statement, values)).all()
+            inserted = (await session.execute(statement, values)).all() if values else []
         ids: dict[tuple[Any, ...], list[int]] = defaultdict(list)
         for run_id, *stored in inserted:
             ids[tuple(stored)].append(run_id)

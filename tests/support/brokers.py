@@ -136,7 +136,7 @@ def team_celery_worker(
 def _kill(process: subprocess.Popen[bytes]) -> None:
     """The worker's whole process group killed at once. A test that needs the warm shutdown calls
     ``WorkerProcess.stop()`` itself; for the rest this is clean-up, and waiting 2.5 s for a worker nobody
-    will ask anything again had been a third of these tests' time."""
+    will ask anything again had been about a quarter of these tests' time."""
     if process.poll() is None:
         os.killpg(process.pid, signal.SIGKILL)
     process.wait()
