@@ -111,9 +111,11 @@ class Cluster:
         try:
             async with asyncio.timeout(1):
                 reader, writer = await asyncio.open_connection("127.0.0.1", replica.port)
-                writer.write(b"GET /readyz HTTP/1.0\r\nHost: localhost\r\n\r\n")
-                raw = await reader.read()
-                writer.close()
+                try:
+                    writer.write(b"GET /readyz HTTP/1.0\r\nHost: localhost\r\n\r\n")
+                    raw = await reader.read()
+                finally:  # also when a busy replica answers too late: a dropped writer is a ResourceWarning
+                    writer.close()
         except (OSError, TimeoutError):
             return None
         body = raw.split(b"\r\n\r\n", 1)[-1]
