@@ -15,6 +15,7 @@ from tests.support.databases import (
     postgres_reachable,
     reset_schema,
 )
+from tests.support.layout import lay_out
 
 BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
@@ -55,3 +56,23 @@ async def empty_db(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncItera
 @pytest.fixture
 def clock() -> ManualClock:
     return ManualClock()
+
+
+@pytest.hookimpl(trylast=True)  # after tests/browser/conftest.py has marked its tests
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Under xdist, start each worker's share with its slow tests (tests/support/layout.py says why)."""
+    items[:] = lay_out(
+        items,
+        int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")),
+        group=_fixture_group,
+        slow=lambda item: any(item.get_closest_marker(name) for name in ("slow", "browser")),
+    )
+
+
+def _fixture_group(item: pytest.Item) -> str:
+    """Tests that share a module-scoped fixture (a browser, a Celery worker) run on one worker: their module."""
+    info = getattr(item, "_fixtureinfo", None)
+    definitions = info.name2fixturedefs.values() if info else []
+    shared = any(d.scope in ("module", "package", "class") for defs in definitions for d in defs)
+    return item.nodeid.split("::")[0] if shared else item.nodeid
+

@@ -21,7 +21,7 @@ from tests.support.brokers import fresh_queue, require_broker, schedops_worker
 from tests.support.eventually import eventually
 from tests.support.worker_runs import claimed_by
 
-pytestmark = pytest.mark.timeout(120)
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(120)]
 
 MALLORY = "U0MALLORY"  # a workspace member who is neither admin nor approver
 WAIT = 60.0

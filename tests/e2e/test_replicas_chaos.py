@@ -16,7 +16,7 @@ from tests.support.cluster import Cluster, audit_fires, fires_started_after, wri
 from tests.support.databases import create_test_database, drop_test_database, postgres_reachable
 from tests.support.eventually import eventually
 
-pytestmark = [pytest.mark.postgres, pytest.mark.timeout(150)]
+pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.timeout(150)]
 
 INTERVAL = timedelta(seconds=2)
 

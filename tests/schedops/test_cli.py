@@ -16,6 +16,8 @@ import pytest
 
 from tests.support.cli_in_process import run_in_process
 
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[2]
 
 JOBS = """\

@@ -18,6 +18,8 @@ import pytest
 
 from tests.schedops.test_cli import _env, schedops
 
+pytestmark = pytest.mark.slow
+
 JOBS = """\
 jobs:
   - id: hello

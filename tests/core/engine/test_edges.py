@@ -21,6 +21,8 @@ from core.storage.runs_store import RunStore
 from tests.core.engine.conftest import EngineFactory, Recorder, job
 from tests.support.eventually import eventually
 
+pytestmark = pytest.mark.slow
+
 
 async def _finished_runs(engine, job_id: str, count: int) -> list:  # type: ignore[no-untyped-def]
     async def finished() -> list:  # type: ignore[type-arg]

@@ -6,6 +6,8 @@ import signal
 import sys
 from datetime import timedelta
 
+import pytest
+
 from core.clock import utc_now
 from core.events import RunFailed, RunsMissed
 from core.runs import RunStatus, RunTrigger
@@ -13,6 +15,8 @@ from core.storage.database import Database
 from tests.core.engine.conftest import EngineFactory, Recorder, job
 from tests.support.clock import ManualClock
 from tests.support.eventually import eventually
+
+pytestmark = pytest.mark.slow
 
 
 async def test_it_runs_an_interval_job_and_persists_the_next_run_time(make_engine: EngineFactory) -> None:

@@ -3,18 +3,25 @@ from __future__ import annotations
 import asyncio
 import itertools
 from datetime import timedelta
+from pathlib import Path
+
+import pytest
 
 from core.events import RunFailed, RunRecovered, RunSkipped, RunStarted, RunSucceeded
 from core.runs import ErrorClass, RunStatus, RunTrigger
 from tests.core.engine.conftest import EngineFactory, Recorder, job
 from tests.support.eventually import eventually
 
+pytestmark = pytest.mark.slow
 
-async def test_it_records_the_run_before_the_job_starts(make_engine: EngineFactory) -> None:
+HOLD = "tests.support.tasks:hold"
+
+
+async def test_it_records_the_run_before_the_job_starts(make_engine: EngineFactory, tmp_path: Path) -> None:
     engine = make_engine()
     await engine.start()
-    # Naps long enough to be still running when read back, even on a loaded machine.
-    await engine.add_job(job("slow", kwargs={"seconds": 2}), actor="U_ALICE")
+    gate = tmp_path / "gate"  # the job runs until the test opens it: still running when read back
+    await engine.add_job(job("slow", target=HOLD, kwargs={"gate": str(gate)}), actor="U_ALICE")
 
     handle = await engine.run_now("slow", actor="U_ALICE")
 
@@ -22,23 +29,27 @@ async def test_it_records_the_run_before_the_job_starts(make_engine: EngineFacto
     assert stored.status is RunStatus.RUNNING
     assert stored.started_at is not None and stored.requested_by == "U_ALICE"
     assert stored.trigger is RunTrigger.MANUAL
+    await asyncio.sleep(0.3)
+    gate.touch()
     final = await handle.wait()
     assert final.status is RunStatus.SUCCEEDED
-    assert final.result == {"slept": 2}
-    assert final.duration is not None and final.duration >= timedelta(seconds=2)
+    assert final.result == {"released": True}
+    assert final.duration is not None and final.duration >= timedelta(seconds=0.3)
 
 
-async def test_it_skips_an_overlapping_run_and_records_it(make_engine: EngineFactory) -> None:
+async def test_it_skips_an_overlapping_run_and_records_it(make_engine: EngineFactory, tmp_path: Path) -> None:
     engine = make_engine()
     recorder = Recorder(engine.events)
     await engine.start()
-    await engine.add_job(job("slow", kwargs={"seconds": 2}), actor=None)
+    gate = tmp_path / "gate"
+    await engine.add_job(job("slow", target=HOLD, kwargs={"gate": str(gate)}), actor=None)
 
     first, second = await asyncio.gather(engine.run_now("slow", actor="U_ALICE"), engine.run_now("slow", actor="U_BOB"))
 
     assert sorted([first.run.status, second.run.status]) == [RunStatus.RUNNING, RunStatus.SKIPPED]
     skipped = first.run if first.run.status is RunStatus.SKIPPED else second.run
     assert "still running" in (skipped.error_message or "")
+    gate.touch()
     await first.wait(), await second.wait()
     history = await engine.runs.recent("slow")
     assert [run.status for run in history].count(RunStatus.SUCCEEDED) == 1
@@ -46,16 +57,18 @@ async def test_it_skips_an_overlapping_run_and_records_it(make_engine: EngineFac
     assert len(recorder.of(RunSkipped)) == 1 and len(recorder.of(RunStarted)) == 1
 
 
-async def test_it_allows_parallel_runs_up_to_max_instances(make_engine: EngineFactory) -> None:
+async def test_it_allows_parallel_runs_up_to_max_instances(make_engine: EngineFactory, tmp_path: Path) -> None:
     engine = make_engine()
     await engine.start()
-    # The first two must still be running at the third request, even on a loaded machine.
-    await engine.add_job(job("wide", kwargs={"seconds": 3}, max_instances=2), actor=None)
+    gate = tmp_path / "gate"  # the first two are still running at the third request
+    await engine.add_job(job("wide", target=HOLD, kwargs={"gate": str(gate)}, max_instances=2), actor=None)
 
     handles = [await engine.run_now("wide", actor=None) for _ in range(3)]
 
     assert [h.run.status for h in handles] == [RunStatus.RUNNING, RunStatus.RUNNING, RunStatus.SKIPPED]
-    await asyncio.gather(*(h.wait() for h in handles))
+    gate.touch()
+    finals = await asyncio.gather(*(h.wait() for h in handles))
+    assert [run.status for run in finals] == [RunStatus.SUCCEEDED, RunStatus.SUCCEEDED, RunStatus.SKIPPED]
 
 
 async def test_it_keeps_the_error_of_a_failed_run_and_announces_it_as_final(make_engine: EngineFactory) -> None:

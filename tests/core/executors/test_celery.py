@@ -34,7 +34,7 @@ from tests.support.brokers import (
 from tests.support.databases import migrated_sqlite
 from tests.support.eventually import eventually
 
-pytestmark = pytest.mark.timeout(120)
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(120)]
 
 WAIT = 60.0
 

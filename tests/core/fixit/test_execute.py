@@ -33,6 +33,8 @@ from core.storage.database import Database
 from tests.core.fixit.conftest import History
 from tests.support.clock import ManualClock
 
+pytestmark = pytest.mark.slow
+
 TINY = timedelta(milliseconds=50)
 
 

@@ -18,7 +18,7 @@ from tests.support.cli_process import schedops_cli
 from tests.support.eventually import eventually
 from tests.support.worker_runs import WAIT, claimed_by, job
 
-pytestmark = pytest.mark.timeout(120)
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(120)]
 
 
 def alive(pid: int) -> bool:

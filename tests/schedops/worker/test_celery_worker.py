@@ -17,7 +17,7 @@ from tests.support.brokers import fresh_queue, schedops_worker
 from tests.support.eventually import eventually
 from tests.support.worker_runs import WAIT, claimed_by, job, parent_of, run_to_end
 
-pytestmark = pytest.mark.timeout(120)
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(120)]
 
 
 async def test_a_shell_and_a_python_run_execute_on_a_worker(

@@ -24,7 +24,7 @@ from tests.support.databases import migrated_sqlite
 from tests.support.eventually import eventually
 from tests.support.worker_runs import WAIT, job
 
-pytestmark = pytest.mark.timeout(120)
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(120)]
 
 
 @pytest.fixture

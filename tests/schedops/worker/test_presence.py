@@ -15,7 +15,7 @@ from tests.support.brokers import fresh_queue, schedops_worker
 from tests.support.eventually import eventually
 from tests.support.worker_runs import WAIT
 
-pytestmark = pytest.mark.timeout(120)
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(120)]
 
 
 async def _row(db: Database, name: str) -> WorkerInfo | None:

@@ -27,7 +27,7 @@ from tests.support.brokers import fresh_queue, schedops_worker
 from tests.support.eventually import eventually
 from tests.support.worker_runs import WAIT, claimed_by, job
 
-pytestmark = pytest.mark.timeout(150)
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(150)]
 LOST_AFTER = timedelta(seconds=3)
 
 

@@ -35,7 +35,7 @@ from tests.support.brokers import fresh_queue, schedops_worker
 from tests.support.eventually import eventually
 from tests.support.worker_runs import WAIT, claimed_by, job
 
-pytestmark = pytest.mark.timeout(150)
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(150)]
 # Short for the test; schedops' own bound is core.execution.workers.WAIT_BOUND (30s).
 WAIT_BOUND = timedelta(seconds=1)
 
