@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -76,3 +77,12 @@ def _fixture_group(item: pytest.Item) -> str:
     shared = any(d.scope in ("module", "package", "class") for defs in definitions for d in defs)
     return item.nodeid.split("::")[0] if shared else item.nodeid
 
+
+def pytest_collection_finish() -> None:
+    """Everything imported by now lives until the process ends: frozen, the collector stops walking it.
+
+    Each test process holds about 250,000 objects after collection (the product, SQLAlchemy, pydantic, FastAPI,
+    Bolt), and every full collection walked them all: 2.3 to 4.1 s of full collections per test process over a
+    run of the suite, 0.9 to 2.9 s with them frozen (measured with gc.callbacks).
+    """
+    gc.freeze()
