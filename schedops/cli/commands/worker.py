@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import re
 
 from core.config import Settings
@@ -32,6 +33,10 @@ def execute(args: argparse.Namespace, settings: Settings) -> int:
     # Celery's worker itself, as `celery worker` builds it, without its click command line: that parser (click,
     # click-repl, prompt-toolkit) was about a sixth of a worker's start-up imports and parsed nothing schedops needs.
     maybe_drop_privileges(uid=None, gid=None)  # `celery worker`'s refusal to run pickle as root, kept
+    # What is loaded by now lives as long as the worker. Frozen, the collector no longer walks it: Celery collects
+    # before forking each pool process (celery#2927), and pool processes share those pages instead of copying
+    # them when their own collections would touch them (the gc module's advice for servers that fork).
+    gc.freeze()
     worker = app.Worker(
         hostname=args.hostname,
         queues=queues,
