@@ -7,7 +7,12 @@
 Each command runs as a fresh process (`python -m ...` with the tree on PYTHONPATH), alternating between the
 two trees so drifts in machine load hit both alike; the median wall time of each and their ratio are printed.
 Both trees read the same SQLite file, migrated once beforehand, from a scratch working directory (``python -m``
-puts the working directory first on the import path, so it must not be either tree). The baseline is checked out with
+puts the working directory first on the import path, so it must not be either tree).
+
+Bytecode is cached, as in an installed schedops (pip compiles a package's modules when it installs it): each
+tree gets its own ``PYTHONPYCACHEPREFIX`` in the scratch directory, filled by one untimed run of each command,
+even where ``PYTHONDONTWRITEBYTECODE`` is set (this machine sets it). Without that every run would compile the
+tree's own sources again, which no installed copy does. The baseline is checked out with
 `git worktree` into a temporary directory and removed afterwards.
 """
 
@@ -25,7 +30,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 # The last but one changes a job: it builds the application layer and checks the schema before refusing the
 # unknown job, so it times a job-changing command's start-up without changing anything between runs.
-COMMANDS = [["check"], ["jobs", "list"], ["runs", "disk-usage"], ["audit"], ["jobs", "pause", "nosuchjob"], ["--help"]]
+COMMANDS = [
+    ["check"],
+    ["jobs", "list"],
+    ["runs", "disk-usage"],
+    ["next", "*/5 * * * *"],
+    ["audit"],
+    ["jobs", "pause", "nosuchjob"],
+    ["--help"],
+]
 
 
 def entry(tree: Path) -> str:
@@ -35,11 +48,12 @@ def entry(tree: Path) -> str:
 
 def timed(tree: Path, args: list[str], env: dict[str, str]) -> tuple[float, int]:
     """Wall time and exit code of one run (an exit code that differs between the trees voids the comparison)."""
+    cache = Path(env["WORKDIR"]) / "pycache" / tree.name
     started = time.perf_counter()
     result = subprocess.run(
         [sys.executable, "-m", entry(tree), *args],
         cwd=env["WORKDIR"],
-        env={**env, "PYTHONPATH": str(tree)},
+        env={**env, "PYTHONPATH": str(tree), "PYTHONDONTWRITEBYTECODE": "", "PYTHONPYCACHEPREFIX": str(cache)},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         check=False,
@@ -73,6 +87,7 @@ def main() -> None:
             print(f"{'command':<24} {'this tree':>10} {options.baseline:>10} {'ratio':>7}   (median of {options.runs})")
             for args in [c for c in COMMANDS if not options.only or " ".join(c) in options.only]:
                 ours, theirs = [], []
+                timed(ROOT, args, env), timed(base, args, env)  # fills each tree's bytecode cache
                 for _ in range(options.runs):
                     (mine, code), (before, code_before) = timed(ROOT, args, env), timed(base, args, env)
                     if code != code_before:
