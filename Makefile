@@ -34,12 +34,13 @@ systemd-analyze:
 run: $(RUNTIME)
 	$(BIN)/python -m bot run
 
-# Bytecode is cached even where PYTHONDONTWRITEBYTECODE is set (this machine sets it), under .venv rather than
-# beside the sources: otherwise every test process and every subprocess recompiles what it imports, and pytest
-# rewrites every test module again in each of the four processes.
+# Bytecode is cached even where PYTHONDONTWRITEBYTECODE is set (this machine sets it): otherwise every test
+# process and every subprocess recompiles what it imports, and pytest rewrites every test module again in each
+# of the four processes. Beside the sources (__pycache__, ignored by git), not under a PYTHONPYCACHEPREFIX: a
+# prefix hides the bytecode pip compiled when it installed the libraries, so a fresh clone's first run compiled
+# all of them again, in each test process at once.
 test: $(DEV) systemd-analyze browser
-	PYTHONDONTWRITEBYTECODE= PYTHONPYCACHEPREFIX=$(CURDIR)/$(VENV)/pycache \
-		$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal
+	PYTHONDONTWRITEBYTECODE= $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal
 
 # The browser tests drive Debian's Chromium (never Playwright's own download). Install it when missing and
 # we may (root, or password-less sudo); otherwise those tests say why they did not run (and fail when CI=true).
