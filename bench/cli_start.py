@@ -9,10 +9,9 @@ two trees so drifts in machine load hit both alike; the median wall time of each
 Both trees read the same SQLite file, migrated once beforehand, from a scratch working directory (``python -m``
 puts the working directory first on the import path, so it must not be either tree).
 
-Bytecode is cached, as in an installed schedops (pip compiles a package's modules when it installs it): each
-tree gets its own ``PYTHONPYCACHEPREFIX`` in the scratch directory, filled by one untimed run of each command,
-even where ``PYTHONDONTWRITEBYTECODE`` is set (this machine sets it). Without that every run would compile the
-tree's own sources again, which no installed copy does. The baseline is checked out with
+Bytecode is cached as in an installed copy (bench/trees.py), filled by one untimed run of each command in each
+tree: without that, where ``PYTHONDONTWRITEBYTECODE`` is set, every run would compile the tree's own sources
+again, which no installed copy does. The baseline is checked out with
 `git worktree` into a temporary directory and removed afterwards.
 """
 
@@ -27,7 +26,10 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.trees import ROOT, as_installed, baseline_tree
+
 # The last but one changes a job: it builds the application layer and checks the schema before refusing the
 # unknown job, so it times a job-changing command's start-up without changing anything between runs.
 COMMANDS = [
@@ -48,12 +50,11 @@ def entry(tree: Path) -> str:
 
 def timed(tree: Path, args: list[str], env: dict[str, str]) -> tuple[float, int]:
     """Wall time and exit code of one run (an exit code that differs between the trees voids the comparison)."""
-    cache = Path(env["WORKDIR"]) / "pycache" / tree.name
     started = time.perf_counter()
     result = subprocess.run(
         [sys.executable, "-m", entry(tree), *args],
         cwd=env["WORKDIR"],
-        env={**env, "PYTHONPATH": str(tree), "PYTHONDONTWRITEBYTECODE": "", "PYTHONPYCACHEPREFIX": str(cache)},
+        env={**env, **as_installed(tree, Path(env["WORKDIR"]))},
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         check=False,
@@ -67,37 +68,28 @@ def main() -> None:
     parser.add_argument("-n", "--runs", type=int, default=11, help="runs of each command in each tree")
     parser.add_argument("--only", action="append", metavar="COMMAND", help='only this command (e.g. "jobs list")')
     options = parser.parse_args()
-    with tempfile.TemporaryDirectory() as scratch:
-        base = Path(scratch) / "baseline"
+    with tempfile.TemporaryDirectory() as scratch, baseline_tree(options.baseline, Path(scratch)) as base:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("SCHEDOPS_", "SLACK_"))}
+        env |= {"DATABASE_URL": f"sqlite+aiosqlite:///{scratch}/s.db", "WORKDIR": scratch, "PORT": "18080"}
         subprocess.run(
-            ["git", "-C", str(ROOT), "worktree", "add", "--detach", str(base), options.baseline],
+            [sys.executable, "-m", "schedops", "jobs", "import", str(ROOT / "jobs.yml")],
+            cwd=ROOT,
+            env={**env, "PYTHONPATH": str(ROOT)},
             check=True,
             capture_output=True,
         )
-        try:
-            env = {k: v for k, v in os.environ.items() if not k.startswith(("SCHEDOPS_", "SLACK_"))}
-            env |= {"DATABASE_URL": f"sqlite+aiosqlite:///{scratch}/s.db", "WORKDIR": scratch, "PORT": "18080"}
-            subprocess.run(
-                [sys.executable, "-m", "schedops", "jobs", "import", str(ROOT / "jobs.yml")],
-                cwd=ROOT,
-                env={**env, "PYTHONPATH": str(ROOT)},
-                check=True,
-                capture_output=True,
-            )
-            print(f"{'command':<24} {'this tree':>10} {options.baseline:>10} {'ratio':>7}   (median of {options.runs})")
-            for args in [c for c in COMMANDS if not options.only or " ".join(c) in options.only]:
-                ours, theirs = [], []
-                timed(ROOT, args, env), timed(base, args, env)  # fills each tree's bytecode cache
-                for _ in range(options.runs):
-                    (mine, code), (before, code_before) = timed(ROOT, args, env), timed(base, args, env)
-                    if code != code_before:
-                        raise SystemExit(f"{' '.join(args)}: exit code {code} here, {code_before} in the baseline")
-                    ours.append(mine)
-                    theirs.append(before)
-                mine, before = statistics.median(ours), statistics.median(theirs)
-                print(f"{' '.join(args):<24} {mine:>9.3f}s {before:>9.3f}s {mine / before:>7.2f}")
-        finally:
-            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(base)], check=False)
+        print(f"{'command':<24} {'this tree':>10} {options.baseline:>10} {'ratio':>7}   (median of {options.runs})")
+        for args in [c for c in COMMANDS if not options.only or " ".join(c) in options.only]:
+            ours, theirs = [], []
+            timed(ROOT, args, env), timed(base, args, env)  # fills each tree's bytecode cache
+            for _ in range(options.runs):
+                (mine, code), (before, code_before) = timed(ROOT, args, env), timed(base, args, env)
+                if code != code_before:
+                    raise SystemExit(f"{' '.join(args)}: exit code {code} here, {code_before} in the baseline")
+                ours.append(mine)
+                theirs.append(before)
+            mine, before = statistics.median(ours), statistics.median(theirs)
+            print(f"{' '.join(args):<24} {mine:>9.3f}s {before:>9.3f}s {mine / before:>7.2f}")
 
 
 if __name__ == "__main__":

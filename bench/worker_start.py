@@ -7,7 +7,7 @@ Each run starts a fresh worker (``--concurrency 1``, the prefork pool: one forke
 own, waits for the "ready" line Celery logs once the pool and the consumer are up, then kills its process group.
 The two trees alternate so drifts in machine load hit both alike; printed are the median wall time to ready and
 the median CPU the worker process spent until then (its pool process is killed, not waited for, so not counted).
-Bytecode is cached per tree as in an installed copy (see bench/cli_start.py). The baseline is checked out with
+Bytecode is cached per tree as in an installed copy (bench/trees.py). The baseline is checked out with
 `git worktree` into a temporary directory and removed afterwards.
 """
 
@@ -24,13 +24,14 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.trees import ROOT, as_installed, baseline_tree
 
 
 def start_to_ready(tree: Path, env: dict[str, str], scratch: Path, run: int) -> tuple[float, float]:
     """Seconds from exec to "ready", and the CPU seconds the worker process spent until then."""
     log = scratch / f"{tree.name}-{run}.log"
-    cache = scratch / "pycache" / tree.name
     argv = [sys.executable, "-m", "schedops", "worker", "--concurrency", "1"]
     argv += ["--hostname", f"bench-{tree.name}-{run}@bench", "--queue", f"bench-{os.getpid()}-{run}"]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -39,7 +40,7 @@ def start_to_ready(tree: Path, env: dict[str, str], scratch: Path, run: int) -> 
         process = subprocess.Popen(
             argv,
             cwd=scratch,
-            env={**env, "PYTHONPATH": str(tree), "PYTHONDONTWRITEBYTECODE": "", "PYTHONPYCACHEPREFIX": str(cache)},
+            env={**env, **as_installed(tree, scratch)},
             stdout=sink,
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -63,46 +64,37 @@ def main() -> None:
     parser.add_argument("-n", "--runs", type=int, default=11, help="starts in each tree")
     parser.add_argument("--broker", default="redis://127.0.0.1:6379/9", help="SCHEDOPS_BROKER_URL for the workers")
     options = parser.parse_args()
-    with tempfile.TemporaryDirectory() as directory:
+    with tempfile.TemporaryDirectory() as directory, baseline_tree(options.baseline, Path(directory)) as base:
         scratch = Path(directory)
-        base = scratch / "baseline"
-        subprocess.run(
-            ["git", "-C", str(ROOT), "worktree", "add", "--detach", str(base), options.baseline],
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("SCHEDOPS_", "SLACK_"))}
+        env |= {
+            "DATABASE_URL": f"sqlite+aiosqlite:///{scratch}/s.db",
+            "SCHEDOPS_BROKER_URL": options.broker,
+            "SCHEDOPS_EXECUTION": "celery",
+            "SCHEDOPS_JOBS_FILE": "",
+        }
+        subprocess.run(  # creates and migrates the database both trees' workers register in
+            [sys.executable, "-m", "schedops", "jobs", "import", str(ROOT / "jobs.yml")],
+            cwd=scratch,
+            env={**env, "PYTHONPATH": str(ROOT)},
             check=True,
             capture_output=True,
         )
-        try:
-            env = {k: v for k, v in os.environ.items() if not k.startswith(("SCHEDOPS_", "SLACK_"))}
-            env |= {
-                "DATABASE_URL": f"sqlite+aiosqlite:///{scratch}/s.db",
-                "SCHEDOPS_BROKER_URL": options.broker,
-                "SCHEDOPS_EXECUTION": "celery",
-                "SCHEDOPS_JOBS_FILE": "",
-            }
-            subprocess.run(  # creates and migrates the database both trees' workers register in
-                [sys.executable, "-m", "schedops", "jobs", "import", str(ROOT / "jobs.yml")],
-                cwd=scratch,
-                env={**env, "PYTHONPATH": str(ROOT)},
-                check=True,
-                capture_output=True,
-            )
-            trees = {"this tree": ROOT, options.baseline: base}
-            for tree in trees.values():
-                start_to_ready(tree, env, scratch, -1)  # fills the tree's bytecode cache
-            walls: dict[str, list[float]] = {name: [] for name in trees}
-            cpus: dict[str, list[float]] = {name: [] for name in trees}
-            for run in range(options.runs):
-                for name, tree in trees.items():
-                    wall, cpu = start_to_ready(tree, env, scratch, run)
-                    walls[name].append(wall)
-                    cpus[name].append(cpu)
-            print(f"{'tree':<12} {'to ready':>9} {'CPU':>8}   (median of {options.runs})")
-            for name in trees:
-                print(f"{name:<12} {statistics.median(walls[name]):>8.3f}s {statistics.median(cpus[name]):>7.3f}s")
-            mine, theirs = (statistics.median(walls[name]) for name in trees)
-            print(f"ratio to ready: {mine / theirs:.2f}")
-        finally:
-            subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(base)], check=False)
+        trees = {"this tree": ROOT, options.baseline: base}
+        for tree in trees.values():
+            start_to_ready(tree, env, scratch, -1)  # fills the tree's bytecode cache
+        walls: dict[str, list[float]] = {name: [] for name in trees}
+        cpus: dict[str, list[float]] = {name: [] for name in trees}
+        for run in range(options.runs):
+            for name, tree in trees.items():
+                wall, cpu = start_to_ready(tree, env, scratch, run)
+                walls[name].append(wall)
+                cpus[name].append(cpu)
+        print(f"{'tree':<12} {'to ready':>9} {'CPU':>8}   (median of {options.runs})")
+        for name in trees:
+            print(f"{name:<12} {statistics.median(walls[name]):>8.3f}s {statistics.median(cpus[name]):>7.3f}s")
+        mine, theirs = (statistics.median(walls[name]) for name in trees)
+        print(f"ratio to ready: {mine / theirs:.2f}")
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ async def nap(seconds: float) -> dict[str, float]:
 async def hold(gate: str) -> dict[str, bool]:
     """Runs until the file ``gate`` exists: a job the test ends when it chooses, however loaded the machine.
 
-    A file, not an event, because the test and the job may not share a loop; async, so a shutdown cancels it."""
+    A file, not an event: a job's arguments are data in its spec. Async, so a shutdown cancels it."""
     while not Path(gate).exists():  # noqa: ASYNC110, ASYNC240 (a stat every 20 ms)
         await asyncio.sleep(0.02)
     return {"released": True}
