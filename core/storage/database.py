@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -36,11 +37,28 @@ def check_url(url: str) -> str:
     return url
 
 
+# A transaction left open by a process that stopped between two statements (SIGSTOP, a paused VM, a stalled
+# event loop) keeps its row locks until the server ends it, and a new leader's fires wait on the old leader's
+# job rows meanwhile: in a bench/chaos.py run, a leader frozen for 15 s in the middle of a fire held them all
+# that time, and the new leader fired nothing until it resumed. PostgreSQL ends such a session after this long;
+# a new leader takes over after about 4 s (core.storage.leader_lock), and schedops' own transactions never
+# pause between statements for anything like it.
+IDLE_IN_TRANSACTION = timedelta(seconds=5)
+
+
 class Database:
     """One engine and its session factory. ``migrate()`` brings the schema to the newest revision."""
 
-    def __init__(self, url: str, **engine_options: Any) -> None:
+    def __init__(
+        self, url: str, *, idle_in_transaction: timedelta = IDLE_IN_TRANSACTION, **engine_options: Any
+    ) -> None:
         self.url = check_url(url)
+        if url.startswith("postgresql"):
+            connect_args = engine_options.setdefault("connect_args", {})
+            settings = connect_args.setdefault("server_settings", {})
+            settings.setdefault(
+                "idle_in_transaction_session_timeout", str(int(idle_in_transaction.total_seconds() * 1000))
+            )
         self.engine: AsyncEngine = create_async_engine(url, **engine_options)
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)
