@@ -410,9 +410,6 @@ class Engine:
             requests.append(RunRequest(job.spec, RunTrigger.SCHEDULE, scheduled_at=fire.scheduled_at))
         await self._start_fires(requests, advancing=advancing)
 
-    async def _start_fire(self, request: RunRequest) -> None:
-        await self._start_fires([request])
-
     async def _start_fires(
         self, requests: list[RunRequest], *, advancing: Mapping[str, datetime | None] | None = None
     ) -> None:
