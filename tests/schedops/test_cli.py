@@ -225,6 +225,23 @@ def test_commands_that_need_no_worker_never_import_celery(tmp_path: Path) -> Non
     assert done.returncode == 0, done.stderr
 
 
+def test_the_runtime_loads_slack_only_when_slack_is_configured(tmp_path: Path) -> None:
+    """A replica serving only the HTTP API and the engine (no Slack tokens, no sandbox) never loads Bolt."""
+    code = (
+        "import sys, schedops.runtime; "
+        "assert not [m for m in sys.modules if m.split('.')[0] in ('slack_bolt', 'slack_sdk', 'bot')], 'slack imported'"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=tmp_path,
+        env={"PATH": os.environ["PATH"], "PYTHONPATH": str(ROOT)},
+        capture_output=True,
+        text=True,
+        timeout=50,
+    )
+    assert done.returncode == 0, done.stderr
+
+
 def test_a_worker_without_a_broker_refuses_to_start_in_one_line(tmp_path: Path) -> None:
     env = {"PATH": os.environ["PATH"], "DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path}/s.db", "SCHEDOPS_JOBS_FILE": ""}
     done = subprocess.run(
