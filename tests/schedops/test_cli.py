@@ -225,8 +225,9 @@ def test_commands_that_need_no_worker_never_import_celery(tmp_path: Path) -> Non
     assert done.returncode == 0, done.stderr
 
 
-def test_the_runtime_loads_slack_only_when_slack_is_configured(tmp_path: Path) -> None:
-    """A replica serving only the HTTP API and the engine (no Slack tokens, no sandbox) never loads Bolt."""
+def test_importing_the_runtime_loads_no_slack_package(tmp_path: Path) -> None:
+    """Slack is imported when Slack or the sandbox is attached: a replica serving only the HTTP API and the
+    engine (no Slack tokens, no sandbox) never loads Bolt."""
     code = (
         "import sys, schedops.runtime; "
         "assert not [m for m in sys.modules if m.split('.')[0] in ('slack_bolt', 'slack_sdk', 'bot')], 'slack imported'"
