@@ -268,12 +268,16 @@ def _send(call: _Call) -> None:
 
 
 def _read_meta(call: _Call) -> _Meta:
-    from kombu.exceptions import ContentDisallowed
+    from kombu.exceptions import ContentDisallowed, DecodeError
 
     try:
         meta = call.app.backend.get_task_meta(call.task_id)
     except ContentDisallowed as error:
         raise _Refused(call.reason(error)) from None
+    except DecodeError:
+        # A key-value backend (Redis) stores no content type beside a result: one stored with pickle reaches the
+        # JSON decoder and fails there. Asking again reads the same bytes, so this is final, not a blink.
+        raise _Refused("its stored form is not JSON, perhaps pickle") from None
     return _Meta(str(meta.get("status")), meta.get("result"), meta.get("traceback"))
 
 

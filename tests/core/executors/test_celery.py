@@ -9,6 +9,8 @@ written by the same store code the storage tests run against both databases.
 from __future__ import annotations
 
 import asyncio
+import logging
+import warnings
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -297,3 +299,52 @@ async def test_an_unreachable_broker_is_a_transient_failure_in_one_line(db_url: 
     assert "s3cret-pw" not in message
     assert "Traceback" not in message
     assert run.output_tail is None
+
+
+async def test_a_pickled_result_fails_the_run_at_once_and_is_never_loaded(
+    db_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A team whose Celery stores results with pickle: Redis keeps no content type beside a result, so the
+    JSON-only client fails to decode it. That is final (waiting cannot turn it into JSON), not a backend blink
+    to wait out until the job's timeout; and nothing is unpickled."""
+    broker = require_broker("redis")
+    caplog.set_level(logging.INFO, logger="core.executors.celery")
+    team = Celery("team", backend=RESULT_BACKEND, set_as_current=False)
+    team.conf.update(result_serializer="pickle", accept_content=["pickle"], result_accept_content=["pickle"])
+    executors = default_executors(celery_broker_url=broker, celery_result_backend=RESULT_BACKEND)
+    said = "sent team.tasks.add for pickled as task "
+    async for engine in running_engine(db_url, executors):
+        # No worker consumes this queue: the test stores the result as the team's worker would have.
+        await engine.add_job(
+            celery_job("pickled", "team.tasks.add", args=[1, 2], timeout="60s", task_queue=fresh_queue()), actor=None
+        )
+        handle = await engine.run_now("pickled", actor=None)
+        sent = await eventually(lambda: [m.removeprefix(said) for m in caplog.messages if m.startswith(said)])
+        await asyncio.to_thread(_store_as_the_team_would, team, sent[0])
+        run = await asyncio.wait_for(handle.wait(), 15)
+
+    assert run.status is RunStatus.FAILED
+    assert run.error_class is ErrorClass.PERMANENT
+    assert (run.error_message or "").startswith(f"cannot read the result of task {sent[0]}: "), run.error_message
+    assert "schedops reads JSON results only" in (run.error_message or "")
+    assert not _Unpicklable.loaded
+
+
+def _store_as_the_team_would(team: Celery, task_id: str) -> None:
+    with warnings.catch_warnings():  # Celery's Redis backend calls redis-py's deprecated setex
+        warnings.simplefilter("ignore", DeprecationWarning)
+        team.backend.store_result(task_id, _Unpicklable(), "SUCCESS")
+
+
+class _Unpicklable:
+    """A result only pickle can carry; unpickling it would set ``loaded``."""
+
+    loaded = False
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_Unpicklable._load, ())
+
+    @staticmethod
+    def _load() -> _Unpicklable:
+        _Unpicklable.loaded = True
+        return _Unpicklable()
