@@ -13,7 +13,7 @@ from core.storage.database import Database
 from core.storage.runs_store import RunStore
 from schedops.worker.celery_app import make_celery_app
 from schedops.worker.dispatch import CeleryDispatch
-from tests.support.brokers import fresh_queue, schedops_worker
+from tests.support.brokers import RESULT_BACKEND, fresh_queue, require_broker, schedops_worker, team_celery_worker
 from tests.support.eventually import eventually
 from tests.support.worker_runs import WAIT, claimed_by, job, parent_of, run_to_end
 
@@ -144,3 +144,31 @@ async def test_an_http_run_executes_on_a_worker(db: Database, leader: Engine, br
     assert run.status is RunStatus.SUCCEEDED
     assert run.http_status == 200
     assert calls == ["worker"]
+
+
+async def test_a_celery_job_sends_its_task_from_a_worker_and_records_the_result(
+    db: Database, leader: Engine, broker_url: str, tmp_path: Path
+) -> None:
+    """`kind: celery` under SCHEDOPS_EXECUTION=celery: a schedops worker claims the run, sends the team's task
+    to the team's own Celery and follows it in the result backend, as the leader does when it executes runs."""
+    require_broker("redis")  # the result backend
+    queue, team_queue = fresh_queue(), fresh_queue()
+    spec = job(
+        "sum",
+        queue,
+        kind="celery",
+        task="team.tasks.add",
+        args=[2, 3],
+        broker=broker_url,
+        result_backend=RESULT_BACKEND,
+        task_queue=team_queue,
+    )
+    await leader.add_job(spec, actor=None)
+    with (
+        team_celery_worker(broker_url=broker_url, result_backend=RESULT_BACKEND, queue=team_queue, workdir=tmp_path),
+        schedops_worker(database_url=db.url, broker_url=broker_url, queues=[queue], workdir=tmp_path) as worker,
+    ):
+        run = await run_to_end(leader, "sum")
+    assert run.status is RunStatus.SUCCEEDED, worker.output()
+    assert run.result == 5
+    assert await claimed_by(db, run.id) == worker.hostname
