@@ -50,7 +50,10 @@ def _for_this_process() -> _Kept:
         loop = asyncio.new_event_loop()
         asyncio.set_event_loop(loop)
         settings = settings_from_process()
-        _kept = _Kept(os.getpid(), loop, Database(settings.database_url.get_secret_value()), executors_for(settings))
+        # Kept connections can die between runs (a PostgreSQL restart or failover): each is tested when taken
+        # from the pool and replaced if dead, so that the next run's claim does not fail on it.
+        db = Database(settings.database_url.get_secret_value(), pool_pre_ping=True)
+        _kept = _Kept(os.getpid(), loop, db, executors_for(settings))
     return _kept
 
 
