@@ -77,7 +77,7 @@ async def serve(settings: Settings, specs: list[JobSpec] | None) -> None:
             metrics=services.metrics,
             slack_connected=services.slack_connected,
             role=lambda: services.replica.role.value,
-            api=create_api(ops),
+            api=create_api(ops, write_burst=settings.api_write_burst, writes_per_minute=settings.api_writes_per_minute),
         )
         try:
             await health.start()

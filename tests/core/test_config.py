@@ -14,6 +14,7 @@ def test_it_uses_embedded_defaults(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert settings.database_url.get_secret_value() == "sqlite+aiosqlite:///schedops.db"
     assert settings.jobs_file is None and settings.timezone == "UTC"
     assert settings.run_retention == timedelta(days=30) and settings.port == 8080
+    assert (settings.api_write_burst, settings.api_writes_per_minute) == (30, 60)
     assert not settings.slack_configured
 
 
@@ -31,6 +32,8 @@ def test_it_finds_jobs_yml_in_the_working_directory(tmp_path: Path, monkeypatch:
         ({"PORT": "http"}, "PORT: "),
         ({"PORT": "70000"}, "PORT: "),
         ({"SCHEDOPS_LOG_FORMAT": "xml"}, "SCHEDOPS_LOG_FORMAT: "),
+        ({"SCHEDOPS_API_WRITES_PER_MINUTE": "0"}, "SCHEDOPS_API_WRITES_PER_MINUTE: "),
+        ({"SCHEDOPS_API_WRITE_BURST": "lots"}, "SCHEDOPS_API_WRITE_BURST: "),
         ({"SCHEDOPS_TIMEZON": "UTC"}, "SCHEDOPS_TIMEZON: unknown setting (did you mean SCHEDOPS_TIMEZONE?)"),
         ({"SLACK_BOT_TOKEN_FILE": "/nonexistent/token"}, "SLACK_BOT_TOKEN_FILE: cannot read /nonexistent/token"),
     ],

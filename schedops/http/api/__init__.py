@@ -14,21 +14,20 @@ from typing import Any
 from fastapi import FastAPI
 
 from application.operations import Operations
+from core.config import API_WRITE_BURST, API_WRITES_PER_MINUTE
 from schedops.http.api import problems
 from schedops.http.api.ratelimit import WriteLimiter
 from schedops.http.api.routes import approvals, fixit, jobs, reads, records
 
 PREFIX = "/api/v1"
 # Writes per token: a burst of 30, then 60 a minute; reads are not limited (they change nothing).
-WRITE_BURST = 30
-WRITES_PER_MINUTE = 60.0
 
 
 def create_api(
     ops: Operations,
     *,
-    write_burst: int = WRITE_BURST,
-    writes_per_minute: float = WRITES_PER_MINUTE,
+    write_burst: int = API_WRITE_BURST,
+    writes_per_minute: float = API_WRITES_PER_MINUTE,
     monotonic: Callable[[], float] = time.monotonic,
 ) -> FastAPI:
     app = FastAPI(
