@@ -89,6 +89,8 @@ def _id_set(value: Any) -> frozenset[str]:
     return frozenset(str(part) for part in value)
 
 
+# Writes over the HTTP API per token, unless configured: a burst of 30, then 60 a minute. Reads are not limited
+# (they change nothing).
 API_WRITE_BURST = 30
 API_WRITES_PER_MINUTE = 60
 
@@ -130,7 +132,7 @@ class Settings(BaseModel):
     allow_guests: bool = Field(False, alias="SCHEDOPS_ALLOW_GUESTS")
     job_env: frozenset[str] = Field(DEFAULT_JOB_ENV, alias="SCHEDOPS_JOB_ENV")
     max_open_requests: int = Field(5, ge=1, le=1000, alias="SCHEDOPS_MAX_OPEN_REQUESTS")
-    # Writes over the HTTP API, per token: a burst, then a rate (429 with Retry-After beyond it).
+    # The API's write limits per token; beyond them a write is answered 429 with Retry-After.
     api_write_burst: int = Field(API_WRITE_BURST, ge=1, le=100_000, alias="SCHEDOPS_API_WRITE_BURST")
     api_writes_per_minute: int = Field(
         API_WRITES_PER_MINUTE, ge=1, le=1_000_000, alias="SCHEDOPS_API_WRITES_PER_MINUTE"

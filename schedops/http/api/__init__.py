@@ -20,7 +20,6 @@ from schedops.http.api.ratelimit import WriteLimiter
 from schedops.http.api.routes import approvals, fixit, jobs, reads, records
 
 PREFIX = "/api/v1"
-# Writes per token: a burst of 30, then 60 a minute; reads are not limited (they change nothing).
 
 
 def create_api(
