@@ -18,7 +18,6 @@ again, which no installed copy does. The baseline is checked out with
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import subprocess
 import sys
@@ -28,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.trees import ROOT, as_installed, baseline_tree
+from bench.trees import ROOT, as_installed, baseline_tree, clean_environ
 
 # The last but one changes a job: it builds the application layer and checks the schema before refusing the
 # unknown job, so it times a job-changing command's start-up without changing anything between runs.
@@ -69,15 +68,7 @@ def main() -> None:
     parser.add_argument("--only", action="append", metavar="COMMAND", help='only this command (e.g. "jobs list")')
     options = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch, baseline_tree(options.baseline, Path(scratch)) as base:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("SCHEDOPS_", "SLACK_"))}
-        env |= {"DATABASE_URL": f"sqlite+aiosqlite:///{scratch}/s.db", "WORKDIR": scratch, "PORT": "18080"}
-        subprocess.run(
-            [sys.executable, "-m", "schedops", "jobs", "import", str(ROOT / "jobs.yml")],
-            cwd=ROOT,
-            env={**env, "PYTHONPATH": str(ROOT)},
-            check=True,
-            capture_output=True,
-        )
+        env = clean_environ(Path(scratch), WORKDIR=scratch, PORT="18080")
         print(f"{'command':<24} {'this tree':>10} {options.baseline:>10} {'ratio':>7}   (median of {options.runs})")
         for args in [c for c in COMMANDS if not options.only or " ".join(c) in options.only]:
             ours, theirs = [], []

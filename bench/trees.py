@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -32,3 +34,18 @@ def as_installed(tree: Path, scratch: Path) -> dict[str, str]:
         "PYTHONDONTWRITEBYTECODE": "",
         "PYTHONPYCACHEPREFIX": str(scratch / "pycache" / tree.name),
     }
+
+
+def clean_environ(scratch: Path, **settings: str) -> dict[str, str]:
+    """This process's environment without schedops' or Slack's settings, a fresh SQLite database under
+    ``scratch`` and ``settings``; the database is created and migrated here, holding the example jobs."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SCHEDOPS_", "SLACK_"))}
+    env |= {"DATABASE_URL": f"sqlite+aiosqlite:///{scratch}/s.db", **settings}
+    subprocess.run(
+        [sys.executable, "-m", "schedops", "jobs", "import", str(ROOT / "jobs.yml")],
+        cwd=scratch,
+        env={**env, "PYTHONPATH": str(ROOT)},
+        check=True,
+        capture_output=True,
+    )
+    return env

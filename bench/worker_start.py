@@ -26,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.trees import ROOT, as_installed, baseline_tree
+from bench.trees import ROOT, as_installed, baseline_tree, clean_environ
 
 
 def start_to_ready(tree: Path, env: dict[str, str], scratch: Path, run: int) -> tuple[float, float]:
@@ -66,19 +66,8 @@ def main() -> None:
     options = parser.parse_args()
     with tempfile.TemporaryDirectory() as directory, baseline_tree(options.baseline, Path(directory)) as base:
         scratch = Path(directory)
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("SCHEDOPS_", "SLACK_"))}
-        env |= {
-            "DATABASE_URL": f"sqlite+aiosqlite:///{scratch}/s.db",
-            "SCHEDOPS_BROKER_URL": options.broker,
-            "SCHEDOPS_EXECUTION": "celery",
-            "SCHEDOPS_JOBS_FILE": "",
-        }
-        subprocess.run(  # creates and migrates the database both trees' workers register in
-            [sys.executable, "-m", "schedops", "jobs", "import", str(ROOT / "jobs.yml")],
-            cwd=scratch,
-            env={**env, "PYTHONPATH": str(ROOT)},
-            check=True,
-            capture_output=True,
+        env = clean_environ(  # the database both trees' workers register in
+            scratch, SCHEDOPS_BROKER_URL=options.broker, SCHEDOPS_EXECUTION="celery", SCHEDOPS_JOBS_FILE=""
         )
         trees = {"this tree": ROOT, options.baseline: base}
         for tree in trees.values():
