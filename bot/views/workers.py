@@ -70,6 +70,8 @@ def _activity(worker: WorkerLine) -> str:
 def _gone(worker: WorkerLine) -> str:
     if worker.stopped_at is not None:
         return f"stopped {when(worker.stopped_at)}"
+    if worker.broker_lost_at is not None:
+        return f"cut off from its broker since {when(worker.broker_lost_at)}, last seen {when(worker.last_seen)}"
     return f"last seen {when(worker.last_seen)}"
 
 

@@ -2,8 +2,10 @@
 Pure: every moment is passed in.
 
 A `schedops worker` beats every ``WORKER_BEAT_EVERY`` (schedops.worker.presence). It is *online* while its
-last beat is within ``WORKER_ONLINE_WITHIN`` and it has not said it stopped: three beats may be lost (a busy
-database) before it counts as gone. A row silent for ``WORKER_FORGOTTEN_AFTER`` is deleted.
+last beat is within ``WORKER_ONLINE_WITHIN``, it has not said it stopped and it is not cut off from its broker:
+three beats may be lost (a busy database) before it counts as gone. A worker whose broker connection is down
+still beats (its process lives) but takes no runs, so it is offline until it reconnects. A row silent for
+``WORKER_FORGOTTEN_AFTER`` is deleted.
 
 A run sent to a queue is *waiting* while it is still running, unclaimed, ``WAIT_BOUND`` after it was
 recorded: a free worker claims a run within milliseconds, so only a queue without a worker, or with every
@@ -23,9 +25,11 @@ WORKER_FORGOTTEN_AFTER = timedelta(days=1)
 WAIT_BOUND = timedelta(seconds=30)
 
 
-def is_online(heartbeat_at: datetime, stopped_at: datetime | None, *, now: datetime) -> bool:
+def is_online(
+    heartbeat_at: datetime, stopped_at: datetime | None, broker_lost_at: datetime | None, *, now: datetime
+) -> bool:
     """Whether a worker that last beat at ``heartbeat_at`` counts as online at ``now``."""
-    return stopped_at is None and heartbeat_at >= now - WORKER_ONLINE_WITHIN
+    return stopped_at is None and broker_lost_at is None and heartbeat_at >= now - WORKER_ONLINE_WITHIN
 
 
 @dataclass(frozen=True, slots=True)

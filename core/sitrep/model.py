@@ -156,8 +156,8 @@ class ReplicaLine(_Model):
 
 
 class WorkerLine(_Model):
-    """A `schedops worker` heard from in the last day: online (beating, not stopped) or not, what it
-    consumes, and the runs it executes now (none: idle)."""
+    """A `schedops worker` heard from in the last day: online (beating, not stopped, connected to its broker)
+    or not, what it consumes, and the runs it executes now (none: idle)."""
 
     name: str
     host: str
@@ -168,6 +168,7 @@ class WorkerLine(_Model):
     started_at: datetime
     last_seen: datetime
     stopped_at: datetime | None = None
+    broker_lost_at: datetime | None = None
     running: list[RunningRun] = []
 
 

@@ -142,6 +142,9 @@ def _worker(worker: WorkerLine, zone: ZoneInfo) -> str:
         state = "online"
     elif worker.stopped_at is not None:
         state = f"offline (stopped {_at(worker.stopped_at, zone)})"
+    elif worker.broker_lost_at is not None:
+        lost, seen = _at(worker.broker_lost_at, zone), _at(worker.last_seen, zone)
+        state = f"offline (cut off from its broker since {lost}, last seen {seen})"
     else:
         state = f"offline (last seen {_at(worker.last_seen, zone)})"
     head = f"  {worker.name} on {worker.host} pid {worker.pid}, queues {', '.join(worker.queues)}: {state}"

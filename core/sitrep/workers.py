@@ -57,5 +57,6 @@ def _line(info: WorkerInfo, running: list[RunningRun], now: datetime) -> WorkerL
         started_at=info.started_at,
         last_seen=info.heartbeat_at,
         stopped_at=info.stopped_at,
+        broker_lost_at=info.broker_lost_at,
         running=running,
     )

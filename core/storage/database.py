@@ -23,7 +23,7 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 # The newest migration's revision, so a reader can check the schema without loading Alembic (a test keeps
 # it equal to Alembic's head).
 _MIGRATION_KEY = 0x5C4ED096
-SCHEMA_REVISION = "0013_runs_announced"
+SCHEMA_REVISION = "0014_workers_broker_lost"
 
 
 class DatabaseURLError(ValueError):

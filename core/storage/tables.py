@@ -312,7 +312,8 @@ class ReplicaRow(Base):
 
 class WorkerRow(Base):
     """A `schedops worker` process: who it is, what it consumes, and its last heartbeat (its presence thread
-    beats every few seconds; a clean shutdown sets ``stopped_at``)."""
+    beats every few seconds; a clean shutdown sets ``stopped_at``; ``broker_lost_at`` is set while its broker
+    connection is down)."""
 
     __tablename__ = "workers"
 
@@ -325,6 +326,7 @@ class WorkerRow(Base):
     started_at: Mapped[datetime]
     heartbeat_at: Mapped[datetime]
     stopped_at: Mapped[datetime | None]
+    broker_lost_at: Mapped[datetime | None]
 
     __table_args__ = (Index("ix_workers_heartbeat_at", "heartbeat_at"),)
 

@@ -26,9 +26,11 @@ class WorkerInfo:
     started_at: datetime
     heartbeat_at: datetime
     stopped_at: datetime | None = None
+    # Since when its broker connection has been down; None while it is connected.
+    broker_lost_at: datetime | None = None
 
     def online(self, now: datetime) -> bool:
-        return is_online(self.heartbeat_at, self.stopped_at, now=now)
+        return is_online(self.heartbeat_at, self.stopped_at, self.broker_lost_at, now=now)
 
 
 class WorkerStore:
@@ -46,15 +48,20 @@ class WorkerStore:
             started_at=info.started_at,
             heartbeat_at=info.heartbeat_at,
             stopped_at=None,
+            broker_lost_at=info.broker_lost_at,
         )
         async with self._db.session.begin() as session:
             await session.merge(row)
 
-    async def beat(self, name: str, *, now: datetime) -> bool:
-        """The worker is alive; False when its row is gone (forgotten while it was cut off: register again)."""
+    async def beat(self, name: str, *, now: datetime, broker_lost_at: datetime | None = None) -> bool:
+        """The worker is alive, and connected to its broker unless ``broker_lost_at`` says since when it is not
+        (every beat states it, so a beat that failed is made good by the next). False when its row is gone
+        (forgotten while the worker was cut off from the database: register again)."""
         async with self._db.session.begin() as session:
             result = await session.execute(
-                update(WorkerRow).where(WorkerRow.name == name).values(heartbeat_at=now, stopped_at=None)
+                update(WorkerRow)
+                .where(WorkerRow.name == name)
+                .values(heartbeat_at=now, stopped_at=None, broker_lost_at=broker_lost_at)
             )
             return bool(result.rowcount)  # type: ignore[attr-defined]
 
@@ -72,9 +79,11 @@ class WorkerStore:
             return [_info(row) for row in await session.scalars(query)]
 
     async def served_queues(self, *, now: datetime) -> set[str]:
-        """The queues at least one online worker consumes."""
+        """The queues at least one online worker consumes (core.execution.workers.is_online, as a query)."""
         query = select(WorkerRow.queues).where(
-            WorkerRow.heartbeat_at >= now - WORKER_ONLINE_WITHIN, WorkerRow.stopped_at.is_(None)
+            WorkerRow.heartbeat_at >= now - WORKER_ONLINE_WITHIN,
+            WorkerRow.stopped_at.is_(None),
+            WorkerRow.broker_lost_at.is_(None),
         )
         async with self._db.session() as session:
             return {str(queue) for queues in await session.scalars(query) for queue in queues or ()}
@@ -83,5 +92,13 @@ class WorkerStore:
 def _info(row: WorkerRow) -> WorkerInfo:
     queues = tuple(str(queue) for queue in row.queues or ())
     return WorkerInfo(
-        row.name, row.host, row.pid, queues, row.concurrency, row.started_at, row.heartbeat_at, row.stopped_at
+        row.name,
+        row.host,
+        row.pid,
+        queues,
+        row.concurrency,
+        row.started_at,
+        row.heartbeat_at,
+        row.stopped_at,
+        row.broker_lost_at,
     )

@@ -29,7 +29,7 @@ def execute(args: argparse.Namespace, settings: Settings) -> int:
 
     app = make_celery_app(settings.broker_url.get_secret_value())
     # In the workers registry from ready to shutdown: the sitrep lists it, the leader knows its queues.
-    Presence(settings.database_url.get_secret_value(), queues=queues, concurrency=args.concurrency).connect()
+    Presence(settings.database_url.get_secret_value(), queues=queues, concurrency=args.concurrency).connect(app)
     # Celery's worker itself, as `celery worker` builds it, without its click command line: that parser (click,
     # click-repl, prompt-toolkit) was about a sixth of a worker's start-up imports and parsed nothing schedops needs.
     maybe_drop_privileges(uid=None, gid=None)  # `celery worker`'s refusal to run pickle as root, kept

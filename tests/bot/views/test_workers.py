@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import pytest
 
+from bot.views.common import when
 from bot.views.home import home_view
 from bot.views.sitrep import sitrep_message
 from bot.views.workers import (
@@ -83,15 +84,18 @@ def test_each_worker_says_online_or_offline_where_it_runs_what_it_consumes_and_w
             line("w2@app-host", host="app-host", queues=["reports", "mail"]),
             line("w3@old-host", online=False, stopped_at=NOW - timedelta(minutes=10)),
             line("w4@gone-host", online=False),
+            line("w5@cut-host", online=False, broker_lost_at=NOW - timedelta(minutes=3), last_seen=NOW),
         ]
     )
     text = all_text({"blocks": [workers_block(with_workers(overview))]})
-    assert "*Workers (2 online of 4)*" in text
+    assert "*Workers (2 online of 5)*" in text
     assert ":large_green_circle: `w1@db-host` · db-host pid 4242 · queue `db` · running *backup-db* run 12" in text
     assert "run 12 · 40% copying table 3/7 · for 2m" in text
     assert "`w2@app-host` · app-host pid 4242 · queues `reports`, `mail` · idle" in text
     assert ":black_circle: `w3@old-host`" in text and "*offline*, stopped " in text
     assert "`w4@gone-host`" in text and "*offline*, last seen " in text
+    cut_off = f"*offline*, cut off from its broker since {when(NOW - timedelta(minutes=3))}, last seen {when(NOW)}"
+    assert "`w5@cut-host`" in text and cut_off in text
 
 
 def test_waiting_queues_come_first_and_say_whether_any_worker_consumes_them() -> None:

@@ -68,6 +68,33 @@ async def test_workers_their_runs_and_a_queue_nobody_consumes(seed: Seed, db: Da
     assert "  w2@app-host on app-host pid 22, queues reports: offline (stopped 2026-11-22 11:58)" in text
 
 
+async def test_a_worker_cut_off_from_its_broker_leaves_its_queue_unserved_and_says_since_when(
+    seed: Seed, db: Database, clock: ManualClock
+) -> None:
+    await seed.job("backup", queue="db")
+    workers = WorkerStore(db)
+    clock.advance(-120)
+    await send(db, "backup", "db", at=clock)
+    await workers.register(WorkerInfo("w1@db-host", "db-host", 11, ("db",), 2, clock.now, clock.now))
+    lost_at = clock.now
+    clock.advance(120)
+    await workers.beat("w1@db-host", now=clock.now, broker_lost_at=lost_at)
+
+    sitrep = await reads.sitrep(db, settings(db), now=clock.now, scheduler_running=True)
+
+    assert sitrep.health.level is HealthLevel.DEGRADED
+    [reason] = [r for r in sitrep.health.reasons if r.code is ReasonCode.QUEUE_UNSERVED]
+    assert reason.text == "Queue db has 1 run waiting for 2m: no online worker consumes it."
+    assert sitrep.workers is not None
+    [w1] = sitrep.workers.workers
+    assert (w1.online, w1.broker_lost_at, w1.last_seen) == (False, lost_at, clock.now)
+    text = render_sitrep(sitrep)
+    assert (
+        "  w1@db-host on db-host pid 11, queues db: offline (cut off from its broker since 2026-11-22 11:58,"
+        " last seen 2026-11-22 12:00)"
+    ) in text
+
+
 async def test_a_busy_worker_on_the_queue_is_no_reason_to_degrade(seed: Seed, db: Database, clock: ManualClock) -> None:
     await seed.job("report", queue="reports")
     await WorkerStore(db).register(WorkerInfo("w@h", "h", 1, ("reports",), 1, clock.now, clock.now))

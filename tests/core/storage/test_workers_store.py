@@ -27,19 +27,20 @@ def worker(name: str, clock: ManualClock, *queues: str) -> WorkerInfo:
 
 
 @pytest.mark.parametrize(
-    ("silent_for", "stopped", "online"),
+    ("silent_for", "stopped", "cut_off", "online"),
     [
-        (timedelta(0), False, True),
-        (WORKER_ONLINE_WITHIN, False, True),
-        (WORKER_ONLINE_WITHIN + SECOND, False, False),
-        (timedelta(0), True, False),  # a clean shutdown is offline at once
+        (timedelta(0), False, False, True),
+        (WORKER_ONLINE_WITHIN, False, False, True),
+        (WORKER_ONLINE_WITHIN + SECOND, False, False, False),
+        (timedelta(0), True, False, False),  # a clean shutdown is offline at once
+        (timedelta(0), False, True, False),  # beating, but no run can reach it
     ],
 )
-def test_a_worker_is_online_while_it_beats_and_has_not_stopped(
-    silent_for: timedelta, stopped: bool, online: bool, clock: ManualClock
+def test_a_worker_is_online_while_it_beats_has_not_stopped_and_holds_its_broker_connection(
+    silent_for: timedelta, stopped: bool, cut_off: bool, online: bool, clock: ManualClock
 ) -> None:
     beat = clock.now
-    assert is_online(beat, beat if stopped else None, now=beat + silent_for) is online
+    assert is_online(beat, beat if stopped else None, beat if cut_off else None, now=beat + silent_for) is online
 
 
 def test_a_queue_is_stalled_only_when_no_online_worker_consumes_it(clock: ManualClock) -> None:
@@ -68,6 +69,25 @@ async def test_a_worker_registers_beats_stops_and_is_forgotten_after_a_day(db: D
     clock.advance(WORKER_FORGOTTEN_AFTER + SECOND)
     assert await store.view(now=clock.now) == []
     assert not await store.beat("a@h", now=clock.now)  # forgotten: the worker registers again
+
+
+async def test_a_worker_cut_off_from_its_broker_serves_no_queue_until_a_beat_says_it_is_back(
+    db: Database, clock: ManualClock
+) -> None:
+    store = WorkerStore(db)
+    await store.register(worker("a@h", clock, "db"))
+    lost_at = clock.now
+    clock.advance(2)
+    assert await store.beat("a@h", now=clock.now, broker_lost_at=lost_at)
+    [a] = await store.view(now=clock.now)
+    assert (a.broker_lost_at, a.heartbeat_at, a.online(clock.now)) == (lost_at, clock.now, False)
+    assert await store.served_queues(now=clock.now) == set()
+
+    clock.advance(2)
+    assert await store.beat("a@h", now=clock.now)
+    [a] = await store.view(now=clock.now)
+    assert (a.broker_lost_at, a.online(clock.now)) == (None, True)
+    assert await store.served_queues(now=clock.now) == {"db"}
 
 
 async def test_a_worker_restarted_under_its_name_takes_over_its_row(db: Database, clock: ManualClock) -> None:
