@@ -77,6 +77,7 @@ def schedops_worker(
         "PATH": os.environ.get("PATH", ""),
         "HOME": os.environ.get("HOME", str(workdir)),
         "PYTHONPATH": str(REPO),
+        "TMPDIR": str(workdir),  # where billiard's pool leaves its scratch directory when the worker is killed
         "DATABASE_URL": database_url,
         "SCHEDOPS_BROKER_URL": broker_url,
         "SCHEDOPS_EXECUTION": "celery",
@@ -108,6 +109,7 @@ def team_celery_worker(
         "PATH": os.environ.get("PATH", ""),
         "HOME": os.environ.get("HOME", str(workdir)),
         "PYTHONPATH": str(REPO),
+        "TMPDIR": str(workdir),
         "TEAM_BROKER_URL": broker_url,
         "TEAM_RESULT_BACKEND": result_backend,
     }
