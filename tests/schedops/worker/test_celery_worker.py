@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -15,6 +16,7 @@ from schedops.worker.celery_app import make_celery_app
 from schedops.worker.dispatch import CeleryDispatch
 from tests.support.brokers import RESULT_BACKEND, fresh_queue, require_broker, schedops_worker, team_celery_worker
 from tests.support.eventually import eventually
+from tests.support.tcp_proxy import tcp_proxy
 from tests.support.worker_runs import WAIT, claimed_by, job, parent_of, run_to_end
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(120)]
@@ -172,3 +174,27 @@ async def test_a_celery_job_sends_its_task_from_a_worker_and_records_the_result(
     assert run.status is RunStatus.SUCCEEDED, worker.output()
     assert run.result == 5
     assert await claimed_by(db, run.id) == worker.hostname
+
+
+@pytest.mark.parametrize("backends", [pytest.param(("postgres", "rabbitmq"), marks=pytest.mark.postgres)])
+async def test_a_worker_whose_kept_database_connection_died_between_runs_takes_the_next_run(
+    db: Database, leader: Engine, broker_url: str, tmp_path: Path
+) -> None:
+    """A pool process keeps its database connection from run to run (schedops/worker/task.py). Cut between two
+    runs, as a PostgreSQL restart or failover cuts it, it is found dead when taken and replaced, and the next
+    run is claimed and carried out as if nothing happened. (A proxy cuts it: the server is shared.)"""
+    queue = fresh_queue()
+    await leader.add_job(job("backup", queue, kind="shell", command="true"), actor=None)
+    port = urlsplit(db.url).port or 5432
+    with (
+        tcp_proxy(port) as proxy,
+        schedops_worker(
+            database_url=proxy.url(db.url, port), broker_url=broker_url, queues=[queue], workdir=tmp_path
+        ) as worker,
+    ):
+        first = await run_to_end(leader, "backup")
+        proxy.cut()
+        proxy.restore()
+        second = await run_to_end(leader, "backup")
+    assert (first.status, second.status) == (RunStatus.SUCCEEDED, RunStatus.SUCCEEDED), worker.output()
+    assert await claimed_by(db, second.id) == worker.hostname
