@@ -198,3 +198,30 @@ async def test_a_worker_whose_kept_database_connection_died_between_runs_takes_t
         second = await run_to_end(leader, "backup")
     assert (first.status, second.status) == (RunStatus.SUCCEEDED, RunStatus.SUCCEEDED), worker.output()
     assert await claimed_by(db, second.id) == worker.hostname
+
+
+@pytest.mark.parametrize("backends", [pytest.param(("postgres", "rabbitmq"), marks=pytest.mark.postgres)])
+async def test_a_run_delivered_while_its_worker_cannot_reach_the_database_is_carried_out_once_it_can(
+    db: Database, leader: Engine, broker_url: str, tmp_path: Path
+) -> None:
+    """The claim fails, so the message must not be acknowledged and forgotten: it comes back (1 s, 2 s, ...)
+    until the database answers. The worker logs the error's type, never its text."""
+    queue = fresh_queue()
+    await leader.add_job(job("backup", queue, kind="shell", command="true"), actor=None)
+    port = urlsplit(db.url).port or 5432
+    with (
+        tcp_proxy(port) as proxy,
+        schedops_worker(
+            database_url=proxy.url(db.url, port), broker_url=broker_url, queues=[queue], workdir=tmp_path
+        ) as worker,
+    ):
+        await eventually(lambda: "registered" in worker.output(), within=WAIT)
+        proxy.cut()
+        handle = await leader.run_now("backup", actor=None)
+        await eventually(lambda: f"run {handle.run.id}: this delivery failed (" in worker.output(), within=WAIT)
+        assert await claimed_by(db, handle.run.id) is None
+        proxy.restore()
+        run = await asyncio.wait_for(handle.wait(), WAIT)
+    assert run.status is RunStatus.SUCCEEDED, worker.output()
+    assert await claimed_by(db, run.id) == worker.hostname
+    assert "Traceback" not in worker.output()
