@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -14,9 +16,16 @@ from core.storage.database import Database
 from core.storage.runs_store import RunStore
 from schedops.worker.celery_app import make_celery_app
 from schedops.worker.dispatch import CeleryDispatch
-from tests.support.brokers import RESULT_BACKEND, fresh_queue, require_broker, schedops_worker, team_celery_worker
+from tests.support.brokers import (
+    RESULT_BACKEND,
+    WorkerProcess,
+    fresh_queue,
+    require_broker,
+    schedops_worker,
+    team_celery_worker,
+)
 from tests.support.eventually import eventually
-from tests.support.tcp_proxy import tcp_proxy
+from tests.support.tcp_proxy import TcpProxy, tcp_proxy
 from tests.support.worker_runs import WAIT, claimed_by, job, parent_of, run_to_end
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(120)]
@@ -176,22 +185,34 @@ async def test_a_celery_job_sends_its_task_from_a_worker_and_records_the_result(
     assert await claimed_by(db, run.id) == worker.hostname
 
 
-@pytest.mark.parametrize("backends", [pytest.param(("postgres", "rabbitmq"), marks=pytest.mark.postgres)])
+ON_POSTGRES = pytest.mark.parametrize("backends", [pytest.param(("postgres", "rabbitmq"), marks=pytest.mark.postgres)])
+
+
+@contextmanager
+def worker_behind_a_proxy(
+    db: Database, broker_url: str, queue: str, workdir: Path
+) -> Iterator[tuple[TcpProxy, WorkerProcess]]:
+    """A worker that reaches the PostgreSQL server through a proxy the test can cut (the server is shared)."""
+    port = urlsplit(db.url).port or 5432
+    with (
+        tcp_proxy(port) as proxy,
+        schedops_worker(
+            database_url=proxy.url(db.url, port), broker_url=broker_url, queues=[queue], workdir=workdir
+        ) as worker,
+    ):
+        yield proxy, worker
+
+
+@ON_POSTGRES
 async def test_a_worker_whose_kept_database_connection_died_between_runs_takes_the_next_run(
     db: Database, leader: Engine, broker_url: str, tmp_path: Path
 ) -> None:
     """A pool process keeps its database connection from run to run (schedops/worker/task.py). Cut between two
     runs, as a PostgreSQL restart or failover cuts it, it is found dead when taken and replaced, and the next
-    run is claimed and carried out as if nothing happened. (A proxy cuts it: the server is shared.)"""
+    run is claimed and carried out as if nothing happened."""
     queue = fresh_queue()
     await leader.add_job(job("backup", queue, kind="shell", command="true"), actor=None)
-    port = urlsplit(db.url).port or 5432
-    with (
-        tcp_proxy(port) as proxy,
-        schedops_worker(
-            database_url=proxy.url(db.url, port), broker_url=broker_url, queues=[queue], workdir=tmp_path
-        ) as worker,
-    ):
+    with worker_behind_a_proxy(db, broker_url, queue, tmp_path) as (proxy, worker):
         first = await run_to_end(leader, "backup")
         proxy.cut()
         proxy.restore()
@@ -200,7 +221,7 @@ async def test_a_worker_whose_kept_database_connection_died_between_runs_takes_t
     assert await claimed_by(db, second.id) == worker.hostname
 
 
-@pytest.mark.parametrize("backends", [pytest.param(("postgres", "rabbitmq"), marks=pytest.mark.postgres)])
+@ON_POSTGRES
 async def test_a_run_delivered_while_its_worker_cannot_reach_the_database_is_carried_out_once_it_can(
     db: Database, leader: Engine, broker_url: str, tmp_path: Path
 ) -> None:
@@ -208,13 +229,7 @@ async def test_a_run_delivered_while_its_worker_cannot_reach_the_database_is_car
     until the database answers. The worker logs the error's type, never its text."""
     queue = fresh_queue()
     await leader.add_job(job("backup", queue, kind="shell", command="true"), actor=None)
-    port = urlsplit(db.url).port or 5432
-    with (
-        tcp_proxy(port) as proxy,
-        schedops_worker(
-            database_url=proxy.url(db.url, port), broker_url=broker_url, queues=[queue], workdir=tmp_path
-        ) as worker,
-    ):
+    with worker_behind_a_proxy(db, broker_url, queue, tmp_path) as (proxy, worker):
         await eventually(lambda: "registered" in worker.output(), within=WAIT)
         proxy.cut()
         handle = await leader.run_now("backup", actor=None)
