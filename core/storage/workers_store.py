@@ -53,7 +53,7 @@ class WorkerStore:
         async with self._db.session.begin() as session:
             await session.merge(row)
 
-    async def beat(self, name: str, *, now: datetime, broker_lost_at: datetime | None = None) -> bool:
+    async def beat(self, name: str, *, now: datetime, broker_lost_at: datetime | None) -> bool:
         """The worker is alive, and connected to its broker unless ``broker_lost_at`` says since when it is not
         (every beat states it, so a beat that failed is made good by the next). False when its row is gone
         (forgotten while the worker was cut off from the database: register again)."""

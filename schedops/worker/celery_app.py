@@ -10,16 +10,15 @@ import logging
 from typing import Any
 
 from celery import Celery
+from sqlalchemy.exc import SQLAlchemyError
 
 from core.execution.base import RUN_TASK_NAME
 
 log = logging.getLogger(__name__)
 
 DEFAULT_QUEUE = "schedops"
-# A delivery that could not use the database is sent again after 1, 2, 4 ... seconds, then every minute: for
-# about an hour in all, after which the run waits on its queue for the sitrep and the queue alert to show it.
+# A delivery that could not use the database is sent again after 1, 2, 4 ... seconds, then every minute.
 REDELIVER_MAX_SECONDS = 60
-REDELIVER_ATTEMPTS = 66
 
 
 def make_celery_app(broker_url: str) -> Celery:
@@ -42,7 +41,8 @@ def make_celery_app(broker_url: str) -> Celery:
         task_serializer="json",
         accept_content=["json"],
     )
-    app.task(name=RUN_TASK_NAME, bind=True)(_run)
+    # No retry limit (Celery's default is 3): a run's message is sent again until the database answers.
+    app.task(name=RUN_TASK_NAME, bind=True, max_retries=None)(_run)
     return app
 
 
@@ -52,28 +52,23 @@ def _run(task: Any, run_id: int) -> str:
     hostname = str(getattr(task.request, "hostname", None) or "worker")
     try:
         return execute_run(int(run_id), worker=hostname)
-    except Exception as error:
-        # Most likely the database could not be used (unreachable, failing over). Acknowledged as it is, the
-        # message would be gone and the run, never claimed, would wait for ever. Sent again instead, which is
-        # safe however far the run got: only one delivery can claim it, and a run claimed here and then left
-        # unfinished falls silent and is declared lost by the leader, as for a lost worker.
-        # Only the error's type is logged, never its message: a driver's error can quote statements and values.
-        attempt = int(task.request.retries or 0) + 1
-        if attempt >= REDELIVER_ATTEMPTS:
-            log.error(
-                "run %s: no delivery could be carried out (%s) in %s attempts; it waits on its queue",
-                run_id,
-                type(error).__name__,
-                attempt,
-            )
-            return "database_unusable"
-        countdown = min(2 ** (attempt - 1), REDELIVER_MAX_SECONDS)
-        log.warning(
-            "run %s: this delivery failed (%s); its message comes back in %s s (attempt %s of %s)",
-            run_id,
-            type(error).__name__,
-            countdown,
-            attempt,
-            REDELIVER_ATTEMPTS,
-        )
-        raise task.retry(countdown=countdown, max_retries=None) from None
+    except (SQLAlchemyError, OSError, TimeoutError) as error:
+        # The database could not be used (out of reach, failing over, locked). Acknowledged as it is, the
+        # message would be gone and the run, never claimed, would wait for ever; so it is sent again, for as
+        # long as it takes. That is safe however far this delivery got: only one delivery can claim the run,
+        # and a run claimed here and left unfinished falls silent and is declared lost by the leader, as for a
+        # lost worker. Any other error is a bug, and fails the delivery as Celery fails any task.
+        failure = _error_name(error)
+    # Outside the except block, so that nothing carries the driver's error along: its text can quote
+    # statements and values. Only its type is logged.
+    countdown = min(2 ** int(task.request.retries or 0), REDELIVER_MAX_SECONDS)
+    log.warning("run %s: this delivery failed (%s); its message comes back in %s s", run_id, failure, countdown)
+    # (Should the broker refuse the new message too, Celery rejects this one without requeueing it; with the
+    # broker connection gone, the rejection never arrives and the broker redelivers the message itself.)
+    raise task.retry(countdown=countdown)
+
+
+def _error_name(error: BaseException) -> str:
+    """``OperationalError (ConnectionRefusedError)``: SQLAlchemy's error and the driver's beneath it."""
+    original = getattr(error, "orig", None)
+    return f"{type(error).__name__} ({type(original).__name__})" if original is not None else type(error).__name__

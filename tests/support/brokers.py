@@ -109,7 +109,7 @@ def team_celery_worker(
         "PATH": os.environ.get("PATH", ""),
         "HOME": os.environ.get("HOME", str(workdir)),
         "PYTHONPATH": str(REPO),
-        "TMPDIR": str(workdir),
+        "TMPDIR": str(workdir),  # as for schedops_worker: billiard's scratch directory
         "TEAM_BROKER_URL": broker_url,
         "TEAM_RESULT_BACKEND": result_backend,
     }

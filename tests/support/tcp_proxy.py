@@ -4,61 +4,75 @@ process and, say, its broker, without stopping the broker every other test share
 from __future__ import annotations
 
 import socket
+import struct
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 
 
 class TcpProxy:
-    """Forwards 127.0.0.1:``port`` to 127.0.0.1:``target``. ``cut()`` closes every connection through it and
-    refuses new ones (nothing listens on the port) until ``restore()``."""
+    """Forwards 127.0.0.1:``port`` to 127.0.0.1:``target``. ``cut()`` resets every connection through it, and
+    every new one, until ``restore()``. The proxy keeps its port for its whole life: given up, the port could
+    be taken by another program's outgoing connection before the restore."""
 
     def __init__(self, target: int) -> None:
         self._target = target
         self._lock = threading.Lock()
-        self._sockets: set[socket.socket] = set()
-        self._listener = self._listen(0)
+        self._cut = False
+        self._closed = False
+        self._pairs: set[socket.socket] = set()
+        self._listener = socket.create_server(("127.0.0.1", 0))
         self.port: int = self._listener.getsockname()[1]
+        threading.Thread(target=self._accept, daemon=True).start()
 
     def url(self, url: str, port: int) -> str:
-        """``url`` with its port ``port`` replaced by the proxy's."""
+        """``url`` with its ``:port/`` replaced by the proxy's (refused when absent: the test would bypass us)."""
+        if f":{port}/" not in url:
+            raise ValueError(f"no :{port}/ in {url!r}")
         return url.replace(f":{port}/", f":{self.port}/", 1)
 
     def cut(self) -> None:
         with self._lock:
-            doomed, self._sockets = {self._listener, *self._sockets}, set()
+            self._cut = True
+            doomed, self._pairs = self._pairs, set()
         for sock in doomed:
-            with suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
-            sock.close()
+            _reset(sock)
 
     def restore(self) -> None:
-        self._listener = self._listen(self.port)
-
-    def _listen(self, port: int) -> socket.socket:
-        listener = socket.socket()
-        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listener.bind(("127.0.0.1", port))
-        listener.listen()
         with self._lock:
-            self._sockets.add(listener)
-        threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
-        return listener
+            self._cut = False
 
-    def _accept(self, listener: socket.socket) -> None:
+    def close(self) -> None:
+        self.cut()
+        with self._lock:
+            self._closed = True
+        self._listener.close()
+
+    def _accept(self) -> None:
         while True:
             try:
-                client, _ = listener.accept()
-            except OSError:  # cut
+                client, _ = self._listener.accept()
+            except OSError:  # closed
                 return
+            with self._lock:
+                cut = self._cut
+            if cut:
+                _reset(client)
+                continue
             try:
                 upstream = socket.create_connection(("127.0.0.1", self._target), timeout=5)
             except OSError:
-                client.close()
+                _reset(client)
                 continue
             upstream.settimeout(None)
-            with self._lock:
-                self._sockets |= {client, upstream}
+            with self._lock:  # cut while connecting upstream: this pair must not outlive the cut
+                cut = self._cut or self._closed
+                if not cut:
+                    self._pairs |= {client, upstream}
+            if cut:
+                _reset(client)
+                _reset(upstream)
+                continue
             for source, sink in ((client, upstream), (upstream, client)):
                 threading.Thread(target=_pump, args=(source, sink), daemon=True).start()
 
@@ -71,10 +85,19 @@ def _pump(source: socket.socket, sink: socket.socket) -> None:
         sink.shutdown(socket.SHUT_WR)
 
 
+def _reset(sock: socket.socket) -> None:
+    """Close with a reset (linger 0), as a partition that ends in an error looks to both ends. The shutdown
+    first wakes a pump blocked reading it: a plain close from another thread would not."""
+    with suppress(OSError):
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        sock.shutdown(socket.SHUT_RDWR)
+    sock.close()
+
+
 @contextmanager
 def tcp_proxy(target: int) -> Iterator[TcpProxy]:
     proxy = TcpProxy(target)
     try:
         yield proxy
     finally:
-        proxy.cut()
+        proxy.close()

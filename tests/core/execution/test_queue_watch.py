@@ -38,7 +38,7 @@ async def test_a_stalled_queue_is_announced_once_however_often_it_is_checked(db:
     await send(db, clock, "served")
     assert await check.check() == []  # not waiting long enough yet
     clock.advance(BOUND + timedelta(seconds=1))
-    await WorkerStore(db).beat("w@h", now=clock.now)
+    await WorkerStore(db).beat("w@h", now=clock.now, broker_lost_at=None)
     for _ in range(5):
         stalled = await check.check()
     assert [(w.queue, w.runs) for w in stalled] == [("reports", 2)]  # "served" has an online worker: busy

@@ -42,7 +42,7 @@ async def test_workers_their_runs_and_a_queue_nobody_consumes(seed: Seed, db: Da
     await workers.stopped("w2@app-host", now=clock.now)
     assert await runs.claim(backup, worker="w1@db-host", now=clock.now)
     clock.advance(120)
-    await workers.beat("w1@db-host", now=clock.now)
+    await workers.beat("w1@db-host", now=clock.now, broker_lost_at=None)
     assert await runs.beat(backup, now=clock.now, progress=ProgressReport(0.4, "copying table 3/7"))
 
     sitrep = await reads.sitrep(db, settings(db), now=clock.now, scheduler_running=True)
@@ -101,7 +101,7 @@ async def test_a_busy_worker_on_the_queue_is_no_reason_to_degrade(seed: Seed, db
     clock.advance(-300)
     await send(db, "report", "reports", at=clock)
     clock.advance(300)
-    await WorkerStore(db).beat("w@h", now=clock.now)
+    await WorkerStore(db).beat("w@h", now=clock.now, broker_lost_at=None)
 
     sitrep = await reads.sitrep(db, settings(db), now=clock.now, scheduler_running=True)
 

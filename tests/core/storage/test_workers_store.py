@@ -56,7 +56,7 @@ async def test_a_worker_registers_beats_stops_and_is_forgotten_after_a_day(db: D
     assert await store.served_queues(now=clock.now) == {"db", "reports", "schedops"}
 
     clock.advance(WORKER_ONLINE_WITHIN + SECOND)
-    assert await store.beat("a@h", now=clock.now)
+    assert await store.beat("a@h", now=clock.now, broker_lost_at=None)
     assert await store.served_queues(now=clock.now) == {"db", "reports"}  # b fell silent
     [a, b] = await store.view(now=clock.now)
     assert (a.name, a.online(clock.now), b.name, b.online(clock.now)) == ("a@h", True, "b@h", False)
@@ -68,7 +68,7 @@ async def test_a_worker_registers_beats_stops_and_is_forgotten_after_a_day(db: D
 
     clock.advance(WORKER_FORGOTTEN_AFTER + SECOND)
     assert await store.view(now=clock.now) == []
-    assert not await store.beat("a@h", now=clock.now)  # forgotten: the worker registers again
+    assert not await store.beat("a@h", now=clock.now, broker_lost_at=None)  # forgotten: the worker registers again
 
 
 async def test_a_worker_cut_off_from_its_broker_serves_no_queue_until_a_beat_says_it_is_back(
@@ -84,7 +84,7 @@ async def test_a_worker_cut_off_from_its_broker_serves_no_queue_until_a_beat_say
     assert await store.served_queues(now=clock.now) == set()
 
     clock.advance(2)
-    assert await store.beat("a@h", now=clock.now)
+    assert await store.beat("a@h", now=clock.now, broker_lost_at=None)
     [a] = await store.view(now=clock.now)
     assert (a.broker_lost_at, a.online(clock.now)) == (None, True)
     assert await store.served_queues(now=clock.now) == {"db"}
