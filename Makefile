@@ -7,9 +7,11 @@ RUNTIME := $(VENV)/.installed-runtime
 DEV := $(VENV)/.installed-dev
 
 CHROMIUM := /usr/bin/chromium
-# Tests in parallel (pytest-xdist): most of the suite waits on subprocesses, brokers and databases, so four
-# processes keep two cores busy (measured: 1,023 s serial, 448 s with four, on the same 2-core machine).
-TEST_WORKERS ?= 4
+# Tests in parallel (pytest-xdist): most of the suite waits on subprocesses, brokers and databases, so more
+# processes than cores keep two cores busy (measured: 1,023 s serial, 448 s with four, on the same 2-core
+# machine). Five rather than four: with four the cores still sat a fifth of the run idle while tests waited on
+# real time (docs/benchmarks.md, "Test suite time": 101 to 102 s against 108 to 109 s, alternating).
+TEST_WORKERS ?= 5
 
 .PHONY: run test lint bench clean systemd-analyze browser screenshots
 
@@ -36,7 +38,7 @@ run: $(RUNTIME)
 
 # Bytecode is cached even where PYTHONDONTWRITEBYTECODE is set (this machine sets it): otherwise every test
 # process and every subprocess recompiles what it imports, and pytest rewrites every test module again in each
-# of the four processes. Beside the sources (__pycache__, ignored by git), not under a PYTHONPYCACHEPREFIX: a
+# of the test processes. Beside the sources (__pycache__, ignored by git), not under a PYTHONPYCACHEPREFIX: a
 # prefix hides the bytecode pip compiled when it installed the libraries, so a fresh clone's first run compiled
 # all of them again, in each test process at once.
 test: $(DEV) systemd-analyze browser
