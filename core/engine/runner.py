@@ -14,6 +14,7 @@ from core.clock import Clock
 from core.events import EventBus, RunFailed, RunRecovered, RunSkipped, RunStarted, RunSucceeded
 from core.execution.base import RunDispatch
 from core.execution.cancel import Work, start_work, watch_cancellable
+from core.execution.ending import record_end
 from core.execution.local import masked_progress
 from core.executors.base import Executors
 from core.executors.progress import Progress
@@ -31,9 +32,6 @@ _FENCED = frozenset({RunTrigger.SCHEDULE, RunTrigger.RETRY})
 class LeadershipLostError(RuntimeError):
     """A scheduled run was recorded, then not started: this process no longer leads (it was frozen or cut
     off while recording). Its row says so; the new leader owns the schedule."""
-
-
-_FINISH_RETRY_DELAYS = (0.5, 1.0, 2.0, 4.0)
 
 
 class _LocalWork(NamedTuple):
@@ -351,15 +349,9 @@ class Runner:
             return 0
 
     async def _record_outcome(self, run: RunRecord, outcome: ExecutionResult) -> RunRecord:
-        """Write the run's end, retrying a database that is briefly unavailable; if it stays unavailable,
-        the row is left for the next start-up to mark interrupted (and the log says so)."""
-        for delay in _FINISH_RETRY_DELAYS:
-            try:
-                return await self._runs.finish(run.id, outcome, now=self._clock())
-            except Exception:
-                log.exception("recording the end of run %s failed; retrying in %ss", run.id, delay)
-                await asyncio.sleep(delay)
-        return await self._runs.finish(run.id, outcome, now=self._clock())
+        """Write the run's end (core.execution.ending); if the database stays unavailable, the row is left for
+        the next start-up to mark interrupted."""
+        return await record_end(self._runs, run.id, outcome, clock=self._clock)
 
     async def _interrupt(self, run: RunRecord) -> RunRecord:
         try:

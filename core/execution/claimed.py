@@ -12,6 +12,7 @@ from enum import StrEnum
 
 from core.clock import Clock
 from core.execution.cancel import execute_cancellable
+from core.execution.ending import record_end
 from core.execution.local import masked_progress
 from core.executors.base import Executors
 from core.executors.progress import Progress
@@ -47,7 +48,7 @@ async def carry_out_claimed(
         outcome = await execute_cancellable(
             executors, spec, cancel_requested=lambda: _beat_and_ask(runs, run_id, clock, progress), progress=progress
         )
-    await runs.finish(run_id, outcome, now=clock(), claimed_by=worker[:200])
+    await record_end(runs, run_id, outcome, clock=clock, claimed_by=worker[:200])
     log.info("run %s of %s %s on %s", run_id, run.job_id, outcome.status, worker)
     return ClaimOutcome.EXECUTED
 

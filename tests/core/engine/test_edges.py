@@ -68,10 +68,10 @@ async def test_a_briefly_failing_database_does_not_leave_a_run_hanging(
     real_finish = RunStore.finish
     failures = iter([True, True])
 
-    async def flaky_finish(self, run_id, outcome, *, now):  # type: ignore[no-untyped-def]
+    async def flaky_finish(self, run_id, outcome, *, now, claimed_by=None):  # type: ignore[no-untyped-def]
         if next(failures, False):
             raise OperationalError("UPDATE runs", {}, Exception("database is locked"))
-        return await real_finish(self, run_id, outcome, now=now)
+        return await real_finish(self, run_id, outcome, now=now, claimed_by=claimed_by)
 
     monkeypatch.setattr(RunStore, "finish", flaky_finish)
 

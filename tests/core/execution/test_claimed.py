@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy.exc import OperationalError
 
 from core.clock import utc_now
 from core.execution.claimed import ClaimOutcome, carry_out_claimed
 from core.executors.defaults import default_executors
 from core.jobs.spec import parse_job
-from core.runs import RunStatus, RunTrigger
+from core.runs import RunRecord, RunStatus, RunTrigger
 from core.storage.database import Database
 from core.storage.jobs_store import JobStore
 from core.storage.runs_store import RunStore
@@ -55,4 +59,33 @@ async def test_a_second_delivery_of_a_run_executes_nothing(db: Database, tmp_pat
         assert await deliver() is ClaimOutcome.ALREADY_CLAIMED
     finally:
         await executors.aclose()
+    assert ledger.read_text() == "ran\n"
+
+
+async def test_a_worker_writes_the_end_of_its_run_through_a_briefly_failing_database(
+    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Not written, the end would be lost: the leader would end the run as interrupted, and its retry policy
+    would do the work again."""
+    ledger = tmp_path / "ledger"
+    run_id = await _job(db, f"echo ran >> {ledger}")
+    real_finish = RunStore.finish
+    failures = iter([True, True])
+
+    async def flaky_finish(self: RunStore, *args: Any, **kwargs: Any) -> RunRecord:
+        if next(failures, False):
+            raise OperationalError("UPDATE runs", {}, Exception("database is locked"))
+        return await real_finish(self, *args, **kwargs)
+
+    monkeypatch.setattr(RunStore, "finish", flaky_finish)
+    executors = default_executors()
+    try:
+        outcome = await carry_out_claimed(
+            run_id, runs=RunStore(db), jobs=JobStore(db), executors=executors, worker="w@h", clock=utc_now
+        )
+    finally:
+        await executors.aclose()
+    assert outcome is ClaimOutcome.EXECUTED
+    run = await RunStore(db).get(run_id)
+    assert run.status is RunStatus.SUCCEEDED
     assert ledger.read_text() == "ran\n"
