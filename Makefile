@@ -10,7 +10,7 @@ CHROMIUM := /usr/bin/chromium
 # Tests in parallel (pytest-xdist): most of the suite waits on subprocesses, brokers and databases, so more
 # processes than cores keep two cores busy (measured: 1,023 s serial, 448 s with four, on the same 2-core
 # machine). Five rather than four: with four the cores still sat a fifth of the run idle while tests waited on
-# real time (docs/benchmarks.md, "Test suite time": 101 to 102 s against 108 to 109 s, alternating).
+# real time (docs/benchmarks.md, "Test suite time": 101 to 102 s against 108 to 109 s, one after the other).
 TEST_WORKERS ?= 5
 
 .PHONY: run test lint bench clean systemd-analyze browser screenshots

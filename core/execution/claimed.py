@@ -34,11 +34,13 @@ class ClaimOutcome(StrEnum):
 async def carry_out_claimed(
     run_id: int, *, runs: RunStore, jobs: JobStore, executors: Executors, worker: str, clock: Clock
 ) -> ClaimOutcome:
+    # Everything the run needs is read first, so that the claim is the last database step before executing:
+    # a delivery that fails before it leaves the run to the next delivery, not claimed and never executed.
+    run = await runs.get(run_id)
+    stored = await jobs.get(run.job_id)
     if not await runs.claim(run_id, worker=worker, now=clock()):
         log.info("run %s already claimed or ended: this delivery executes nothing", run_id)
         return ClaimOutcome.ALREADY_CLAIMED
-    run = await runs.get(run_id)
-    stored = await jobs.get(run.job_id)
     if stored is None:
         outcome = removed_job_result(run.job_id)
     else:
@@ -48,8 +50,9 @@ async def carry_out_claimed(
         outcome = await execute_cancellable(
             executors, spec, cancel_requested=lambda: _beat_and_ask(runs, run_id, clock, progress), progress=progress
         )
-    await record_end(runs, run_id, outcome, clock=clock, claimed_by=worker[:200])
-    log.info("run %s of %s %s on %s", run_id, run.job_id, outcome.status, worker)
+    final = await record_end(runs, run_id, outcome, clock=clock, claimed_by=worker[:200])
+    # The recorded end: the leader's, when it ended the run while this worker executed it.
+    log.info("run %s of %s %s on %s", run_id, run.job_id, final.status, worker)
     return ClaimOutcome.EXECUTED
 
 

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from core.storage.database_url import DatabaseUnavailable, connect_problem, sqlite_directory_problem, url_problem
@@ -24,6 +25,18 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 # it equal to Alembic's head).
 _MIGRATION_KEY = 0x5C4ED096
 SCHEMA_REVISION = "0014_workers_broker_lost"
+
+
+# What a database that cannot be used raises: SQLAlchemy's errors, and the driver's own socket errors and
+# timeouts that reach the caller unwrapped (a refused connection, a connect timeout).
+DATABASE_ERRORS: tuple[type[Exception], ...] = (SQLAlchemyError, OSError, TimeoutError)
+
+
+def database_error_name(error: BaseException) -> str:
+    """``OperationalError (ConnectionRefusedError)``: SQLAlchemy's error and the driver's beneath it. What a log
+    line may say of a database error: its text can quote statements."""
+    original = getattr(error, "orig", None)
+    return f"{type(error).__name__} ({type(original).__name__})" if original is not None else type(error).__name__
 
 
 class DatabaseURLError(ValueError):
@@ -59,6 +72,9 @@ class Database:
             settings.setdefault(
                 "idle_in_transaction_session_timeout", str(int(idle_in_transaction.total_seconds() * 1000))
             )
+        # An error's text never quotes the values of its statement (a run's output, a job's settings): it can
+        # reach a log line, where no secret may.
+        engine_options.setdefault("hide_parameters", True)
         self.engine: AsyncEngine = create_async_engine(url, **engine_options)
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine.sync_engine, "connect", _sqlite_pragmas)

@@ -10,9 +10,9 @@ import logging
 from typing import Any
 
 from celery import Celery
-from sqlalchemy.exc import SQLAlchemyError
 
 from core.execution.base import RUN_TASK_NAME
+from core.storage.database import DATABASE_ERRORS, database_error_name
 
 log = logging.getLogger(__name__)
 
@@ -52,13 +52,13 @@ def _run(task: Any, run_id: int) -> str:
     hostname = str(getattr(task.request, "hostname", None) or "worker")
     try:
         return execute_run(int(run_id), worker=hostname)
-    except (SQLAlchemyError, OSError, TimeoutError) as error:
+    except DATABASE_ERRORS as error:
         # The database could not be used (out of reach, failing over, locked). Acknowledged as it is, the
         # message would be gone and the run, never claimed, would wait for ever; so it is sent again, for as
         # long as it takes. That is safe however far this delivery got: only one delivery can claim the run,
         # and a run claimed here and left unfinished falls silent and is declared lost by the leader, as for a
         # lost worker. Any other error is a bug, and fails the delivery as Celery fails any task.
-        failure = _error_name(error)
+        failure = database_error_name(error)
     # Outside the except block, so that nothing carries the driver's error along: its text can quote
     # statements and values. Only its type is logged.
     countdown = min(2 ** int(task.request.retries or 0), REDELIVER_MAX_SECONDS)
@@ -66,9 +66,3 @@ def _run(task: Any, run_id: int) -> str:
     # (Should the broker refuse the new message too, Celery rejects this one without requeueing it; with the
     # broker connection gone, the rejection never arrives and the broker redelivers the message itself.)
     raise task.retry(countdown=countdown)
-
-
-def _error_name(error: BaseException) -> str:
-    """``OperationalError (ConnectionRefusedError)``: SQLAlchemy's error and the driver's beneath it."""
-    original = getattr(error, "orig", None)
-    return f"{type(error).__name__} ({type(original).__name__})" if original is not None else type(error).__name__

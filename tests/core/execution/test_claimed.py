@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy.exc import OperationalError
 
 from core.clock import utc_now
+from core.execution import ending
 from core.execution.claimed import ClaimOutcome, carry_out_claimed
 from core.executors.defaults import default_executors
 from core.jobs.spec import parse_job
@@ -78,6 +79,7 @@ async def test_a_worker_writes_the_end_of_its_run_through_a_briefly_failing_data
         return await real_finish(self, *args, **kwargs)
 
     monkeypatch.setattr(RunStore, "finish", flaky_finish)
+    monkeypatch.setattr(ending, "FINISH_RETRY_DELAYS", (0.0, 0.0, 0.0))
     executors = default_executors()
     try:
         outcome = await carry_out_claimed(
@@ -88,4 +90,33 @@ async def test_a_worker_writes_the_end_of_its_run_through_a_briefly_failing_data
     assert outcome is ClaimOutcome.EXECUTED
     run = await RunStore(db).get(run_id)
     assert run.status is RunStatus.SUCCEEDED
+    assert ledger.read_text() == "ran\n"
+
+
+async def test_a_delivery_that_fails_before_executing_leaves_the_run_to_the_next_delivery(
+    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    ledger = tmp_path / "ledger"
+    run_id = await _job(db, f"echo ran >> {ledger}")
+    real_get = JobStore.get
+    failures = iter([True])
+
+    async def flaky_get(self: JobStore, *args: Any, **kwargs: Any) -> Any:
+        if next(failures, False):
+            raise OperationalError("SELECT jobs", {}, Exception("server closed the connection"))
+        return await real_get(self, *args, **kwargs)
+
+    monkeypatch.setattr(JobStore, "get", flaky_get)
+    executors = default_executors()
+    deliver = lambda: carry_out_claimed(  # noqa: E731
+        run_id, runs=RunStore(db), jobs=JobStore(db), executors=executors, worker="w@h", clock=utc_now
+    )
+    try:
+        with pytest.raises(OperationalError):
+            await deliver()
+        assert (await RunStore(db).get(run_id)).status is RunStatus.RUNNING
+        assert await deliver() is ClaimOutcome.EXECUTED  # the message sent again
+    finally:
+        await executors.aclose()
+    assert (await RunStore(db).get(run_id)).status is RunStatus.SUCCEEDED
     assert ledger.read_text() == "ran\n"
