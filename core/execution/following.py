@@ -3,7 +3,8 @@
 The same rule serves a run this leader sent and a run it adopted from a previous leader (after a restart or a
 failover): whoever follows a run reads its row every poll and takes the step this module names. Silence is
 counted from the worker's last heartbeat, not from when following began, so a run whose worker went quiet
-while no leader was following it is declared lost at the first look.
+while no leader was following it is declared lost at the first look; but not from before a database outage
+the leader itself could not see through (``next_step``'s ``read_again_at``).
 """
 
 from __future__ import annotations
@@ -26,14 +27,22 @@ class FollowStep(StrEnum):
     FINISH_LEADER_ENDING = "finish_leader_ending"  # a leader claimed it to end it, and stopped before writing
 
 
-def next_step(state: DispatchState, *, now: datetime, lost_after: timedelta) -> FollowStep:
+def next_step(
+    state: DispatchState, *, now: datetime, lost_after: timedelta, read_again_at: datetime | None = None
+) -> FollowStep:
+    """``read_again_at``: when this leader could read the database again after it could not. Its worker may
+    have been cut off as long (a database outage is everyone's), so it has ``lost_after`` from then to beat
+    again before its silence counts. A leader that starts following (a take-over) gives no such grace."""
     if state.status.is_finished:
         return FollowStep.ENDED
     if state.claimed_by is None:
         return FollowStep.WAIT if state.cancel_requested_by is None else FollowStep.CANCEL_UNCLAIMED
     if state.claimed_by == LEADER_CLAIM:
         return FollowStep.FINISH_LEADER_ENDING
-    return FollowStep.INTERRUPT_LOST if silent(state.heartbeat_at, since=now - lost_after) else FollowStep.WAIT
+    since = now - lost_after
+    if read_again_at is not None and read_again_at >= since:
+        return FollowStep.WAIT
+    return FollowStep.INTERRUPT_LOST if silent(state.heartbeat_at, since=since) else FollowStep.WAIT
 
 
 def needs_sending(state: DispatchState) -> bool:

@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from celery import Celery
 
 from core.clock import Clock, utc_now
+from core.durations import format_duration
 from core.execution.base import RUN_TASK_NAME, task_id_for
 from core.execution.cancel import cancelled_result
 from core.execution.claimed import removed_job_result
@@ -17,8 +18,9 @@ from core.execution.following import LEADER_CLAIM, FollowStep, needs_sending, ne
 from core.execution.queue_watch import QueueWatch
 from core.jobs.spec import JobSpec
 from core.runs import ErrorClass, ExecutionResult, RunRecord
+from core.storage.database import DATABASE_ERRORS, database_error_name
 from core.storage.installation_store import installation_id
-from core.storage.runs_store import RunStore
+from core.storage.runs_store import DispatchState, RunStore
 
 # How often the leader reads a dispatched run's row: the delay between a worker's end and the announcement.
 POLL_SECONDS = 0.25
@@ -69,19 +71,46 @@ class CeleryDispatch:
         return ended or await self._follow(run.id)
 
     async def _follow(self, run_id: int) -> RunRecord:
-        """Read the run's row until it ends, ending it here when no worker will (see core.execution.following)."""
+        """Read the run's row until it ends, ending it here when no worker will (see core.execution.following).
+
+        A database error only skips a poll: the run goes on on its worker, and a leader that stopped following
+        it would announce nothing (no alert, no retry) until the next leader starts, nor notice its worker die.
+        """
+        blind_since: datetime | None = None  # this leader's reads have failed since then
+        read_again_at: datetime | None = None
         while True:
-            state = await self._runs.dispatch_state(run_id)
-            step = next_step(state, now=self._clock(), lost_after=self._lost_after)
-            if step is FollowStep.ENDED:
-                return await self._runs.get(run_id)
-            if step is FollowStep.CANCEL_UNCLAIMED:
-                await self._cancel_unclaimed(run_id, state.cancel_requested_by or "?")
-            elif step is FollowStep.INTERRUPT_LOST:
-                await self._interrupt_lost(run_id, state.claimed_by or "?")
-            elif step is FollowStep.FINISH_LEADER_ENDING:
-                await self._finish_leader_ending(run_id, state.cancel_requested_by)
+            try:
+                state = await self._runs.dispatch_state(run_id)
+                if blind_since is not None:
+                    read_again_at = self._clock()
+                    took = format_duration(read_again_at - blind_since)
+                    log.info("run %s: its row read again after %s", run_id, took)
+                    blind_since = None
+                ended = await self._take_step(run_id, state, read_again_at)
+            except DATABASE_ERRORS as error:
+                if blind_since is None:
+                    blind_since = self._clock()
+                    name = database_error_name(error)
+                    log.warning(
+                        "run %s: cannot read its row (%s); following it when the database answers", run_id, name
+                    )
+            else:
+                if ended is not None:
+                    return ended
             await asyncio.sleep(self._poll)
+
+    async def _take_step(self, run_id: int, state: DispatchState, read_again_at: datetime | None) -> RunRecord | None:
+        """What the run's row calls for; its final row once it has ended, else None."""
+        step = next_step(state, now=self._clock(), lost_after=self._lost_after, read_again_at=read_again_at)
+        if step is FollowStep.ENDED:
+            return await self._runs.get(run_id)
+        if step is FollowStep.CANCEL_UNCLAIMED:
+            await self._cancel_unclaimed(run_id, state.cancel_requested_by or "?")
+        elif step is FollowStep.INTERRUPT_LOST:
+            await self._interrupt_lost(run_id, state.claimed_by or "?")
+        elif step is FollowStep.FINISH_LEADER_ENDING:
+            await self._finish_leader_ending(run_id, state.cancel_requested_by)
+        return None
 
     async def supervise(self) -> None:
         """The stalled-queue check (core.execution.queue_watch explains why it runs here and not per run)."""

@@ -60,6 +60,22 @@ def test_which_runs_found_at_takeover_are_sent_again(state: DispatchState, send:
     assert needs_sending(state) is send
 
 
+@pytest.mark.parametrize(
+    ("read_again", "step"),
+    [
+        (None, FollowStep.INTERRUPT_LOST),  # no outage: 20 s of silence
+        (ago(1), FollowStep.WAIT),  # the leader has read the row again for 1 s: the worker may beat yet
+        (ago(15), FollowStep.WAIT),
+        (ago(15.001), FollowStep.INTERRUPT_LOST),  # 15 s since the outage ended and still silent
+    ],
+)
+def test_a_worker_gets_the_whole_bound_to_beat_again_after_an_outage_the_leader_saw_too(
+    read_again: datetime | None, step: FollowStep
+) -> None:
+    state = DispatchState(RUNNING, "w1@a", None, ago(20))
+    assert next_step(state, now=NOW, lost_after=LOST_AFTER, read_again_at=read_again) is step
+
+
 def test_a_naive_heartbeat_from_sqlite_is_read_as_utc() -> None:
     naive = ago(20).replace(tzinfo=None)
     assert silent(naive, since=ago(15))

@@ -9,6 +9,7 @@ import signal
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -21,6 +22,7 @@ from schedops.worker.celery_app import make_celery_app
 from schedops.worker.dispatch import CeleryDispatch
 from tests.support.brokers import fresh_queue, schedops_worker
 from tests.support.eventually import eventually
+from tests.support.tcp_proxy import tcp_proxy
 from tests.support.worker_runs import WAIT, claimed_by, job
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(120)]
@@ -83,3 +85,37 @@ async def _retry_of(db: Database, run_id: int) -> int | None:
 async def _finished(db: Database, run_id: int):  # type: ignore[no-untyped-def]
     run = await RunStore(db).get(run_id)
     return run if run.status.is_finished else None
+
+
+@pytest.mark.parametrize("backends", [pytest.param(("postgres", "rabbitmq"), marks=pytest.mark.postgres)])
+async def test_a_database_outage_the_leader_and_the_worker_both_see_neither_stops_nor_loses_the_run(
+    db: Database, broker_url: str, tmp_path: Path
+) -> None:
+    """The leader keeps following through the outage (a failed read only skips a poll), and once it reads
+    again the worker has the whole bound to beat again, though its last beat is older than that: the run ends
+    as its worker recorded it, announced once."""
+    queue, done = fresh_queue(), tmp_path / "done"
+    port = urlsplit(db.url).port or 5432
+    with tcp_proxy(port) as proxy:
+        behind = Database(proxy.url(db.url, port))
+        dispatch = CeleryDispatch(
+            make_celery_app(broker_url), RunStore(behind), poll_seconds=0.1, lost_after=LOST_AFTER
+        )
+        executors = default_executors()
+        leader = Engine(behind, executors=executors, dispatch=dispatch)
+        await leader.start()
+        try:
+            await leader.add_job(job("backup", queue, kind="shell", command=f"sleep 3; touch {done}"), actor=None)
+            with schedops_worker(database_url=behind.url, broker_url=broker_url, queues=[queue], workdir=tmp_path):
+                handle = await leader.run_now("backup", actor=None)
+                await eventually(lambda: claimed_by(db, handle.run.id), within=WAIT)
+                proxy.cut()  # the database, as both the leader and the worker reach it, is gone
+                await asyncio.sleep(LOST_AFTER.total_seconds() + 1)
+                proxy.restore()
+                run = await asyncio.wait_for(handle.wait(), WAIT)
+        finally:
+            await leader.shutdown()
+            await executors.aclose()
+            await behind.close()
+    assert run.status is RunStatus.SUCCEEDED, run.error_message
+    assert done.exists()
