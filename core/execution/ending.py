@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 from core.clock import Clock
 from core.runs import ExecutionResult, RunRecord
-from core.storage.database import DATABASE_ERRORS, database_error_name
+from core.storage.database import database_error_name, database_unavailable
 from core.storage.runs_store import RunStore
 
 log = logging.getLogger(__name__)
@@ -32,13 +32,16 @@ async def record_end(
     claimed_by: str | None = None,
     delays: Sequence[float] | None = None,
 ) -> RunRecord:
-    """``runs.finish``, tried again after each of ``delays`` (FINISH_RETRY_DELAYS) on a database error; the
-    last one, or any other error, is raised. ``claimed_by``: the worker whose claim the run must still be under
-    (RunStore.finish); retrying is then idempotent, even after an attempt that committed and lost its reply."""
+    """``runs.finish``, tried again after each of ``delays`` (FINISH_RETRY_DELAYS) while the database cannot
+    be used (core.storage.database.database_unavailable); the last such error, or any other, is raised.
+    ``claimed_by``: the worker whose claim the run must still be under (RunStore.finish); retrying is then
+    idempotent, even after an attempt that committed and lost its reply."""
     for delay in FINISH_RETRY_DELAYS if delays is None else delays:
         try:
             return await runs.finish(run_id, outcome, now=clock(), claimed_by=claimed_by)
-        except DATABASE_ERRORS as error:
+        except Exception as error:
+            if not database_unavailable(error):
+                raise
             name = database_error_name(error)
             log.warning("recording the end of run %s failed (%s); retrying in %ss", run_id, name, delay)
             await asyncio.sleep(delay)

@@ -2,9 +2,9 @@
 
 The same rule serves a run this leader sent and a run it adopted from a previous leader (after a restart or a
 failover): whoever follows a run reads its row every poll and takes the step this module names. Silence is
-counted from the worker's last heartbeat, not from when following began, so a run whose worker went quiet
-while no leader was following it is declared lost at the first look; but not from before a database outage
-the leader itself could not see through (``next_step``'s ``read_again_at``).
+counted from the worker's last heartbeat, or from a moment the leader could not see what the worker did: a
+take-over (the last leader may have lost its lease in a database outage that cut the workers off too, on
+PostgreSQL after 2 s), or the end of an outage the leader saw while following.
 """
 
 from __future__ import annotations
@@ -28,11 +28,10 @@ class FollowStep(StrEnum):
 
 
 def next_step(
-    state: DispatchState, *, now: datetime, lost_after: timedelta, read_again_at: datetime | None = None
+    state: DispatchState, *, now: datetime, lost_after: timedelta, counted_from: datetime | None = None
 ) -> FollowStep:
-    """``read_again_at``: when this leader could read the database again after it could not. Its worker may
-    have been cut off as long (a database outage is everyone's), so it has ``lost_after`` from then to beat
-    again before its silence counts. A leader that starts following (a take-over) gives no such grace."""
+    """``counted_from``: silence before it does not count (a take-over, or the end of an outage this leader saw
+    too: see ``silence_counted_from``)."""
     if state.status.is_finished:
         return FollowStep.ENDED
     if state.claimed_by is None:
@@ -40,9 +39,19 @@ def next_step(
     if state.claimed_by == LEADER_CLAIM:
         return FollowStep.FINISH_LEADER_ENDING
     since = now - lost_after
-    if read_again_at is not None and read_again_at >= since:
+    if counted_from is not None and counted_from >= since:
         return FollowStep.WAIT
     return FollowStep.INTERRUPT_LOST if silent(state.heartbeat_at, since=since) else FollowStep.WAIT
+
+
+def silence_counted_from(
+    heartbeat_at: datetime | None, *, blind_since: datetime, now: datetime, lost_after: timedelta
+) -> datetime | None:
+    """After this leader could not read the database from ``blind_since`` until ``now``: its worker may have
+    been cut off as long (an outage is everyone's), so its silence counts from ``now``; but only if it had
+    beaten within ``lost_after`` before the outage began. A worker lost already gets no grace, so that repeated
+    short outages never keep a dead worker's run alive."""
+    return None if silent(heartbeat_at, since=blind_since - lost_after) else now
 
 
 def needs_sending(state: DispatchState) -> bool:

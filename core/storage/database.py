@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from core.storage.database_url import DatabaseUnavailable, connect_problem, sqlite_directory_problem, url_problem
@@ -27,9 +28,13 @@ _MIGRATION_KEY = 0x5C4ED096
 SCHEMA_REVISION = "0014_workers_broker_lost"
 
 
-# What a database that cannot be used raises: SQLAlchemy's errors, and the driver's own socket errors and
-# timeouts that reach the caller unwrapped (a refused connection, a connect timeout).
-DATABASE_ERRORS: tuple[type[Exception], ...] = (SQLAlchemyError, OSError, TimeoutError)
+def database_unavailable(error: BaseException) -> bool:
+    """Whether ``error`` says the database could not be used for now (out of reach, a cut connection, locked,
+    failing over, no connection free in the pool) rather than that it refused a statement: worth trying again.
+    The drivers' socket errors and timeouts can reach the caller unwrapped."""
+    if isinstance(error, DBAPIError) and error.connection_invalidated:
+        return True
+    return isinstance(error, (OperationalError, InterfaceError, PoolTimeout, OSError, TimeoutError))
 
 
 def database_error_name(error: BaseException) -> str:

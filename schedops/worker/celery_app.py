@@ -12,7 +12,7 @@ from typing import Any
 from celery import Celery
 
 from core.execution.base import RUN_TASK_NAME
-from core.storage.database import DATABASE_ERRORS, database_error_name
+from core.storage.database import database_error_name, database_unavailable
 
 log = logging.getLogger(__name__)
 
@@ -52,12 +52,14 @@ def _run(task: Any, run_id: int) -> str:
     hostname = str(getattr(task.request, "hostname", None) or "worker")
     try:
         return execute_run(int(run_id), worker=hostname)
-    except DATABASE_ERRORS as error:
+    except Exception as error:
+        if not database_unavailable(error):
+            raise
         # The database could not be used (out of reach, failing over, locked). Acknowledged as it is, the
         # message would be gone and the run, never claimed, would wait for ever; so it is sent again, for as
         # long as it takes. That is safe however far this delivery got: only one delivery can claim the run,
         # and a run claimed here and left unfinished falls silent and is declared lost by the leader, as for a
-        # lost worker. Any other error is a bug, and fails the delivery as Celery fails any task.
+        # lost worker. Any other error (a statement refused, a bug) fails the delivery as Celery fails any task.
         failure = database_error_name(error)
     # Outside the except block, so that nothing carries the driver's error along: its text can quote
     # statements and values. Only its type is logged.

@@ -14,11 +14,11 @@ from core.durations import format_duration
 from core.execution.base import RUN_TASK_NAME, task_id_for
 from core.execution.cancel import cancelled_result
 from core.execution.claimed import removed_job_result
-from core.execution.following import LEADER_CLAIM, FollowStep, needs_sending, next_step
+from core.execution.following import LEADER_CLAIM, FollowStep, needs_sending, next_step, silence_counted_from
 from core.execution.queue_watch import QueueWatch
 from core.jobs.spec import JobSpec
 from core.runs import ErrorClass, ExecutionResult, RunRecord
-from core.storage.database import DATABASE_ERRORS, database_error_name
+from core.storage.database import database_error_name, database_unavailable
 from core.storage.installation_store import installation_id
 from core.storage.runs_store import DispatchState, RunStore
 
@@ -68,40 +68,53 @@ class CeleryDispatch:
                     "run %s of %s not claimed yet: sent again (one delivery only can claim it)", run.id, run.job_id
                 )
                 ended = await self._send(run.id, queue)
-        return ended or await self._follow(run.id)
+        # Silence before the take-over does not count (core.execution.following).
+        return ended or await self._follow(run.id, counted_from=self._clock())
 
-    async def _follow(self, run_id: int) -> RunRecord:
+    async def _follow(self, run_id: int, *, counted_from: datetime | None = None) -> RunRecord:
         """Read the run's row until it ends, ending it here when no worker will (see core.execution.following).
 
-        A database error only skips a poll: the run goes on on its worker, and a leader that stopped following
-        it would announce nothing (no alert, no retry) until the next leader starts, nor notice its worker die.
+        While the database cannot be used, a poll is only skipped: the run goes on on its worker, and a leader
+        that stopped following it would announce nothing (no alert, no retry) until the next leader starts, nor
+        notice its worker die. Any other error is raised, as before.
         """
-        blind_since: datetime | None = None  # this leader's reads have failed since then
-        read_again_at: datetime | None = None
+        blind_since: datetime | None = None  # this leader's reads of the row have failed since then
         while True:
             try:
                 state = await self._runs.dispatch_state(run_id)
-                if blind_since is not None:
-                    read_again_at = self._clock()
-                    took = format_duration(read_again_at - blind_since)
-                    log.info("run %s: its row read again after %s", run_id, took)
-                    blind_since = None
-                ended = await self._take_step(run_id, state, read_again_at)
-            except DATABASE_ERRORS as error:
+            except Exception as error:
+                if not database_unavailable(error):
+                    raise
                 if blind_since is None:
                     blind_since = self._clock()
                     name = database_error_name(error)
                     log.warning(
                         "run %s: cannot read its row (%s); following it when the database answers", run_id, name
                     )
+                await asyncio.sleep(self._poll)
+                continue
+            if blind_since is not None:
+                now = self._clock()
+                log.info("run %s: its row read again after %s", run_id, format_duration(now - blind_since))
+                lost_after = self._lost_after
+                grace = silence_counted_from(
+                    state.heartbeat_at, blind_since=blind_since, now=now, lost_after=lost_after
+                )
+                counted_from, blind_since = grace or counted_from, None
+            try:
+                ended = await self._take_step(run_id, state, counted_from)
+            except Exception as error:  # a write of the step: the next poll reads the row and tries again
+                if not database_unavailable(error):
+                    raise
+                log.warning("run %s: could not act on its row (%s); trying again", run_id, database_error_name(error))
             else:
                 if ended is not None:
                     return ended
             await asyncio.sleep(self._poll)
 
-    async def _take_step(self, run_id: int, state: DispatchState, read_again_at: datetime | None) -> RunRecord | None:
+    async def _take_step(self, run_id: int, state: DispatchState, counted_from: datetime | None) -> RunRecord | None:
         """What the run's row calls for; its final row once it has ended, else None."""
-        step = next_step(state, now=self._clock(), lost_after=self._lost_after, read_again_at=read_again_at)
+        step = next_step(state, now=self._clock(), lost_after=self._lost_after, counted_from=counted_from)
         if step is FollowStep.ENDED:
             return await self._runs.get(run_id)
         if step is FollowStep.CANCEL_UNCLAIMED:

@@ -6,7 +6,14 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from core.execution.following import LEADER_CLAIM, FollowStep, needs_sending, next_step, silent
+from core.execution.following import (
+    LEADER_CLAIM,
+    FollowStep,
+    needs_sending,
+    next_step,
+    silence_counted_from,
+    silent,
+)
 from core.runs import RunStatus
 from core.storage.runs_store import DispatchState
 
@@ -61,19 +68,34 @@ def test_which_runs_found_at_takeover_are_sent_again(state: DispatchState, send:
 
 
 @pytest.mark.parametrize(
-    ("read_again", "step"),
+    ("counted_from", "step"),
     [
-        (None, FollowStep.INTERRUPT_LOST),  # no outage: 20 s of silence
-        (ago(1), FollowStep.WAIT),  # the leader has read the row again for 1 s: the worker may beat yet
+        (None, FollowStep.INTERRUPT_LOST),  # 20 s of silence
+        (ago(1), FollowStep.WAIT),  # taken over, or read again after an outage, 1 s ago: the worker may beat yet
         (ago(15), FollowStep.WAIT),
-        (ago(15.001), FollowStep.INTERRUPT_LOST),  # 15 s since the outage ended and still silent
+        (ago(15.001), FollowStep.INTERRUPT_LOST),  # and still silent 15 s later
     ],
 )
-def test_a_worker_gets_the_whole_bound_to_beat_again_after_an_outage_the_leader_saw_too(
-    read_again: datetime | None, step: FollowStep
+def test_silence_before_a_take_over_or_an_outage_the_leader_saw_does_not_count(
+    counted_from: datetime | None, step: FollowStep
 ) -> None:
     state = DispatchState(RUNNING, "w1@a", None, ago(20))
-    assert next_step(state, now=NOW, lost_after=LOST_AFTER, read_again_at=read_again) is step
+    assert next_step(state, now=NOW, lost_after=LOST_AFTER, counted_from=counted_from) is step
+
+
+@pytest.mark.parametrize(
+    ("heartbeat", "counted_from"),
+    [
+        (ago(40), NOW),  # beat 10 s before the leader went blind (50 s ago): it was cut off too, maybe
+        (ago(65), NOW),
+        (ago(65.001), None),  # silent for the whole bound before the outage began: lost already
+        (None, None),
+    ],
+)
+def test_after_an_outage_only_a_worker_heard_from_before_it_gets_the_grace(
+    heartbeat: datetime | None, counted_from: datetime | None
+) -> None:
+    assert silence_counted_from(heartbeat, blind_since=ago(50), now=NOW, lost_after=LOST_AFTER) == counted_from
 
 
 def test_a_naive_heartbeat_from_sqlite_is_read_as_utc() -> None:

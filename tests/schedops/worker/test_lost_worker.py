@@ -14,6 +14,8 @@ from urllib.parse import urlsplit
 import pytest
 
 from core.engine import Engine
+from core.engine.replica import Replica
+from core.events import RunFailed, RunSucceeded
 from core.executors.defaults import default_executors
 from core.runs import ErrorClass, RunStatus, RunTrigger
 from core.storage.database import Database
@@ -91,9 +93,10 @@ async def _finished(db: Database, run_id: int):  # type: ignore[no-untyped-def]
 async def test_a_database_outage_the_leader_and_the_worker_both_see_neither_stops_nor_loses_the_run(
     db: Database, broker_url: str, tmp_path: Path
 ) -> None:
-    """The leader keeps following through the outage (a failed read only skips a poll), and once it reads
-    again the worker has the whole bound to beat again, though its last beat is older than that: the run ends
-    as its worker recorded it, announced once."""
+    """A replica leads as in production (on PostgreSQL, a lease on the same database), and the database is cut
+    for longer than the lost bound while a run executes on a worker. The leader loses its lease and stands
+    down; once the database answers it takes over, adopts the run and gives its worker the whole bound to beat
+    again, though its last beat is older than that: the run ends as its worker recorded it, announced once."""
     queue, done = fresh_queue(), tmp_path / "done"
     port = urlsplit(db.url).port or 5432
     with tcp_proxy(port) as proxy:
@@ -102,20 +105,34 @@ async def test_a_database_outage_the_leader_and_the_worker_both_see_neither_stop
             make_celery_app(broker_url), RunStore(behind), poll_seconds=0.1, lost_after=LOST_AFTER
         )
         executors = default_executors()
-        leader = Engine(behind, executors=executors, dispatch=dispatch)
-        await leader.start()
+        replica = Replica(Engine(behind, executors=executors, dispatch=dispatch))
+        announced: list[RunFailed | RunSucceeded] = []
+
+        async def record(event: RunFailed | RunSucceeded) -> None:
+            announced.append(event)
+
+        replica.engine.events.subscribe(RunSucceeded, record)
+        replica.engine.events.subscribe(RunFailed, record)
         try:
-            await leader.add_job(job("backup", queue, kind="shell", command=f"sleep 3; touch {done}"), actor=None)
+            await replica.start()
+            await eventually(lambda: replica.leading, within=WAIT)
+            await replica.engine.add_job(
+                job("backup", queue, kind="shell", command=f"sleep 3; touch {done}"), actor=None
+            )
             with schedops_worker(database_url=behind.url, broker_url=broker_url, queues=[queue], workdir=tmp_path):
-                handle = await leader.run_now("backup", actor=None)
+                handle = await replica.engine.run_now("backup", actor=None)
                 await eventually(lambda: claimed_by(db, handle.run.id), within=WAIT)
-                proxy.cut()  # the database, as both the leader and the worker reach it, is gone
-                await asyncio.sleep(LOST_AFTER.total_seconds() + 1)
-                proxy.restore()
-                run = await asyncio.wait_for(handle.wait(), WAIT)
+                proxy.cut()  # the database, as the leader (its lease too) and the worker reach it, is gone
+                try:
+                    await asyncio.sleep(LOST_AFTER.total_seconds() + 1)
+                finally:
+                    proxy.restore()
+                await eventually(lambda: announced, within=WAIT)
+            run = await RunStore(db).get(handle.run.id)
         finally:
-            await leader.shutdown()
+            await replica.close(timedelta(0))
             await executors.aclose()
             await behind.close()
     assert run.status is RunStatus.SUCCEEDED, run.error_message
     assert done.exists()
+    assert [event.run.id for event in announced] == [run.id]

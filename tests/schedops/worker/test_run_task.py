@@ -8,7 +8,7 @@ import logging
 
 import pytest
 from celery.exceptions import Retry
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from core.execution.base import RUN_TASK_NAME
 from schedops.worker import task as worker_task
@@ -46,6 +46,11 @@ def test_a_delivery_the_database_could_not_serve_comes_back_without_limit(
     assert "hunter2" not in caplog.text and "s3cr3t" not in caplog.text
 
 
-def test_any_other_error_fails_the_delivery(monkeypatch: pytest.MonkeyPatch) -> None:
-    with pytest.raises(KeyError):
-        deliver(monkeypatch, KeyError("a bug"), retries=0)
+@pytest.mark.parametrize(
+    "error",
+    [KeyError("a bug"), ProgrammingError("SELECT nope", {}, Exception('relation "nope" does not exist'))],
+    ids=["a bug", "a statement the database refused"],
+)
+def test_any_other_error_fails_the_delivery(monkeypatch: pytest.MonkeyPatch, error: Exception) -> None:
+    with pytest.raises(type(error)):
+        deliver(monkeypatch, error, retries=0)
