@@ -30,6 +30,7 @@ from core.engine.leadership import Leadership, LeadershipTimings, Role, RoleChan
 from core.engine.replica_watch import JobWatch
 from core.engine.takeover import rewind_unrecorded_fires
 from core.events import JobChanged
+from core.storage.database import database_error_name, database_unavailable
 from core.storage.leader_lock import LeaderLock, LockTimings
 from core.storage.notify import notify
 from core.storage.replicas_store import ReplicaInfo, ReplicaStore
@@ -134,8 +135,12 @@ class Replica:
                 else:
                     await self.engine.stand_down()
                     await self._watch.sync(follow_next_fire=True)
-            except Exception:
-                log.exception("changing role to %s failed; giving leadership up", change.role.value)
+            except Exception as error:
+                if database_unavailable(error):  # an outage: its type says it all, a traceback would not
+                    why = database_error_name(error)
+                    log.warning("changing role to %s failed (%s); giving leadership up", change.role.value, why)
+                else:
+                    log.exception("changing role to %s failed; giving leadership up", change.role.value)
                 assert isinstance(self.leadership, Leadership)
                 await self.leadership.resign("taking over failed")
                 await self.engine.stand_down()
