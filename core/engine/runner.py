@@ -267,7 +267,7 @@ class Runner:
         lingering: asyncio.Future[Any] | None = None
         try:
             if self.dispatch is not None:
-                prior_failures = await self._runs.consecutive_failures(run.job_id)  # this run is still running
+                prior_failures = await self._failures_before(run.job_id)  # this run is still running
                 final = await self._dispatched(request, run, self.dispatch, adopted=adopted)
             else:
                 assert work is not None  # a run executed here is launched with its work started
@@ -342,6 +342,11 @@ class Runner:
     async def _prior_failures(self, job_id: str, outcome: ExecutionResult) -> int:
         if outcome.status is not RunStatus.SUCCEEDED:
             return 0
+        return await self._failures_before(job_id)
+
+    async def _failures_before(self, job_id: str) -> int:
+        """The job's failure streak, for a success to announce a recovery; 0 when it cannot be counted. Never
+        raises: a dispatched run whose streak could not be read must still be followed to its end."""
         try:
             return await self._runs.consecutive_failures(job_id)
         except Exception:

@@ -60,7 +60,8 @@ class CeleryDispatch:
 
     async def adopt(self, run: RunRecord, *, queue: str | None) -> RunRecord:
         ended: RunRecord | None = None
-        if needs_sending(await self._runs.dispatch_state(run.id)):
+        state, _ = await self._read_state(run.id)
+        if needs_sending(state):
             if queue is None:
                 ended = await self._end_unclaimed(run.id, removed_job_result(run.job_id))
             else:
@@ -74,33 +75,18 @@ class CeleryDispatch:
     async def _follow(self, run_id: int, *, counted_from: datetime | None = None) -> RunRecord:
         """Read the run's row until it ends, ending it here when no worker will (see core.execution.following).
 
-        While the database cannot be used, a poll is only skipped: the run goes on on its worker, and a leader
-        that stopped following it would announce nothing (no alert, no retry) until the next leader starts, nor
+        While the database cannot be used, polls only wait: the run goes on on its worker, and a leader that
+        stopped following it would announce nothing (no alert, no retry) until the next leader starts, nor
         notice its worker die. Any other error is raised, as before.
         """
-        blind_since: datetime | None = None  # this leader's reads of the row have failed since then
         while True:
-            try:
-                state = await self._runs.dispatch_state(run_id)
-            except Exception as error:
-                if not database_unavailable(error):
-                    raise
-                if blind_since is None:
-                    blind_since = self._clock()
-                    name = database_error_name(error)
-                    log.warning(
-                        "run %s: cannot read its row (%s); following it when the database answers", run_id, name
-                    )
-                await asyncio.sleep(self._poll)
-                continue
+            state, blind_since = await self._read_state(run_id)
             if blind_since is not None:
-                now = self._clock()
-                log.info("run %s: its row read again after %s", run_id, format_duration(now - blind_since))
-                lost_after = self._lost_after
+                now, lost_after = self._clock(), self._lost_after
                 grace = silence_counted_from(
                     state.heartbeat_at, blind_since=blind_since, now=now, lost_after=lost_after
                 )
-                counted_from, blind_since = grace or counted_from, None
+                counted_from = grace or counted_from
             try:
                 ended = await self._take_step(run_id, state, counted_from)
             except Exception as error:  # a write of the step: the next poll reads the row and tries again
@@ -111,6 +97,26 @@ class CeleryDispatch:
                 if ended is not None:
                     return ended
             await asyncio.sleep(self._poll)
+
+    async def _read_state(self, run_id: int) -> tuple[DispatchState, datetime | None]:
+        """The run's row, read again every poll while the database cannot be used (a take-over often comes
+        right after an outage); with when the reads began failing (None when the first one succeeded)."""
+        blind_since: datetime | None = None
+        while True:
+            try:
+                state = await self._runs.dispatch_state(run_id)
+            except Exception as error:
+                if not database_unavailable(error):
+                    raise
+                if blind_since is None:
+                    blind_since = self._clock()
+                    name = database_error_name(error)
+                    log.warning("run %s: cannot read its row (%s); reading it when the database answers", run_id, name)
+                await asyncio.sleep(self._poll)
+                continue
+            if blind_since is not None:
+                log.info("run %s: its row read again after %s", run_id, format_duration(self._clock() - blind_since))
+            return state, blind_since
 
     async def _take_step(self, run_id: int, state: DispatchState, counted_from: datetime | None) -> RunRecord | None:
         """What the run's row calls for; its final row once it has ended, else None."""
