@@ -17,6 +17,7 @@ from core.storage.runs_store import RunStore
 from schedops.worker.celery_app import make_celery_app
 from schedops.worker.dispatch import CeleryDispatch
 from tests.support.brokers import (
+    BROKERS,
     RESULT_BACKEND,
     WorkerProcess,
     fresh_queue,
@@ -125,6 +126,40 @@ async def test_a_run_that_cannot_reach_the_broker_fails_transiently_and_is_not_l
     assert run.status is RunStatus.FAILED
     assert run.error_class is ErrorClass.TRANSIENT
     assert run.error_message == "could not send the run to the broker (SCHEDOPS_BROKER_URL): OperationalError"
+
+
+async def test_a_leader_cut_off_from_its_broker_fails_that_run_and_sends_the_next_once_it_is_back(
+    db: Database, backends: tuple[str, str], broker_url: str, tmp_path: Path
+) -> None:
+    """The same app, its connection cut under it: the run sent meanwhile fails transiently (its retry policy
+    applies), and the leader's next send, after the broker is back, reaches the worker."""
+    from core.executors.defaults import default_executors
+    from core.runs import ErrorClass
+
+    queue = fresh_queue()
+    port = BROKERS[backends[1]][1]
+    executors = default_executors()
+    with tcp_proxy(port) as proxy:
+        app = make_celery_app(proxy.url(broker_url, port))
+        engine = Engine(db, executors=executors, dispatch=CeleryDispatch(app, RunStore(db), poll_seconds=0.05))
+        await engine.start()
+        try:
+            await engine.add_job(job("backup", queue, kind="shell", command="true"), actor=None)
+            with schedops_worker(database_url=db.url, broker_url=broker_url, queues=[queue], workdir=tmp_path):
+                before = await run_to_end(engine, "backup")
+                proxy.cut()
+                try:
+                    during = await run_to_end(engine, "backup")
+                finally:
+                    proxy.restore()
+                after = await run_to_end(engine, "backup")
+        finally:
+            await engine.shutdown()
+            await executors.aclose()
+            app.close()
+    assert before.status is RunStatus.SUCCEEDED
+    assert (during.status, during.error_class) == (RunStatus.FAILED, ErrorClass.TRANSIENT)
+    assert after.status is RunStatus.SUCCEEDED, after.error_message
 
 
 async def test_an_http_run_executes_on_a_worker(db: Database, leader: Engine, broker_url: str, tmp_path: Path) -> None:
