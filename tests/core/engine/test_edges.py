@@ -20,6 +20,7 @@ from core.storage.database import Database
 from core.storage.runs_store import RunStore
 from tests.core.engine.conftest import EngineFactory, Recorder, job
 from tests.support.eventually import eventually
+from tests.support.flaky import fail_first
 
 pytestmark = pytest.mark.slow
 
@@ -65,15 +66,8 @@ async def test_a_briefly_failing_database_does_not_leave_a_run_hanging(
 ) -> None:
     engine = make_engine()
     await engine.add_job(job("steady"), actor=None)
-    real_finish = RunStore.finish
-    failures = iter([True, True])
-
-    async def flaky_finish(self, run_id, outcome, *, now, claimed_by=None):  # type: ignore[no-untyped-def]
-        if next(failures, False):
-            raise OperationalError("UPDATE runs", {}, Exception("database is locked"))
-        return await real_finish(self, run_id, outcome, now=now, claimed_by=claimed_by)
-
-    monkeypatch.setattr(RunStore, "finish", flaky_finish)
+    locked = OperationalError("UPDATE runs", {}, Exception("database is locked"))
+    fail_first(monkeypatch, RunStore, "finish", locked, times=2)
 
     final = await asyncio.wait_for((await engine.run_now("steady", actor=None)).wait(), timeout=10)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy.exc import OperationalError
@@ -15,11 +14,12 @@ from core.execution import ending
 from core.execution.claimed import ClaimOutcome, carry_out_claimed
 from core.executors.defaults import default_executors
 from core.jobs.spec import parse_job
-from core.runs import RunRecord, RunStatus, RunTrigger
+from core.runs import RunStatus, RunTrigger
 from core.storage.database import Database
 from core.storage.jobs_store import JobStore
 from core.storage.runs_store import RunStore
 from tests.support.eventually import eventually
+from tests.support.flaky import fail_first
 
 
 async def _job(db: Database, command: str) -> int:
@@ -70,15 +70,9 @@ async def test_a_worker_writes_the_end_of_its_run_through_a_briefly_failing_data
     would do the work again."""
     ledger = tmp_path / "ledger"
     run_id = await _job(db, f"echo ran >> {ledger}")
-    real_finish = RunStore.finish
-    failures = iter([True, True])
-
-    async def flaky_finish(self: RunStore, *args: Any, **kwargs: Any) -> RunRecord:
-        if next(failures, False):
-            raise OperationalError("UPDATE runs", {}, Exception("database is locked"))
-        return await real_finish(self, *args, **kwargs)
-
-    monkeypatch.setattr(RunStore, "finish", flaky_finish)
+    fail_first(
+        monkeypatch, RunStore, "finish", OperationalError("UPDATE runs", {}, Exception("database is locked")), times=2
+    )
     monkeypatch.setattr(ending, "FINISH_RETRY_DELAYS", (0.0, 0.0, 0.0))
     executors = default_executors()
     try:
@@ -98,15 +92,8 @@ async def test_a_delivery_that_fails_before_executing_leaves_the_run_to_the_next
 ) -> None:
     ledger = tmp_path / "ledger"
     run_id = await _job(db, f"echo ran >> {ledger}")
-    real_get = JobStore.get
-    failures = iter([True])
-
-    async def flaky_get(self: JobStore, *args: Any, **kwargs: Any) -> Any:
-        if next(failures, False):
-            raise OperationalError("SELECT jobs", {}, Exception("server closed the connection"))
-        return await real_get(self, *args, **kwargs)
-
-    monkeypatch.setattr(JobStore, "get", flaky_get)
+    closed = OperationalError("SELECT jobs", {}, Exception("server closed the connection"))
+    fail_first(monkeypatch, JobStore, "get", closed, times=1)
     executors = default_executors()
     deliver = lambda: carry_out_claimed(  # noqa: E731
         run_id, runs=RunStore(db), jobs=JobStore(db), executors=executors, worker="w@h", clock=utc_now

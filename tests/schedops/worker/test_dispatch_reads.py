@@ -4,17 +4,17 @@ takes up the run again, at a take-over as while following; a statement the datab
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
 import pytest
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from core.clock import utc_now
 from core.runs import ExecutionResult, RunStatus, RunTrigger
-from core.storage.runs_store import DispatchState, RunStore
+from core.storage.runs_store import RunStore
 from schedops.worker.celery_app import make_celery_app
 from schedops.worker.dispatch import CeleryDispatch
 from tests.support.databases import migrated_database
+from tests.support.flaky import fail_first
 
 
 async def test_a_take_over_reads_the_row_again_until_the_database_answers(
@@ -26,24 +26,15 @@ async def test_a_take_over_reads_the_row_again_until_the_database_answers(
         run = await runs.add("backup", trigger=RunTrigger.MANUAL, status=RunStatus.RUNNING, now=utc_now())
         assert await runs.claim(run.id, worker="w@h", now=utc_now())
         await runs.finish(run.id, ExecutionResult(RunStatus.SUCCEEDED), now=utc_now(), claimed_by="w@h")
-        real = RunStore.dispatch_state
-        failures = iter([True, True, True])
-
-        async def flaky(self: RunStore, *args: Any) -> DispatchState:
-            if next(failures, False):
-                raise OperationalError("SELECT runs", {}, ConnectionRefusedError("refused"))
-            return await real(self, *args)
-
-        monkeypatch.setattr(RunStore, "dispatch_state", flaky)
+        refused_connection = OperationalError("SELECT runs", {}, ConnectionRefusedError("refused"))
+        failures_left = fail_first(monkeypatch, RunStore, "dispatch_state", refused_connection, times=3)
         dispatch = CeleryDispatch(make_celery_app("memory://"), runs, poll_seconds=0.01)
         final = await dispatch.adopt(run, queue="schedops")
         assert (final.id, final.status) == (run.id, RunStatus.SUCCEEDED)
-        assert next(failures, None) is None  # every failure was met, and waited out
+        assert failures_left() == 0  # every failure was met, and waited out
 
-        async def refused(self: RunStore, *args: Any) -> DispatchState:
-            raise ProgrammingError("SELECT runs", {}, Exception('column "nope" does not exist'))
-
-        monkeypatch.setattr(RunStore, "dispatch_state", refused)
+        refused_statement = ProgrammingError("SELECT runs", {}, Exception('column "nope" does not exist'))
+        fail_first(monkeypatch, RunStore, "dispatch_state", refused_statement, times=None)
         with pytest.raises(ProgrammingError):
             await dispatch.adopt(run, queue="schedops")
     finally:
